@@ -1,0 +1,35 @@
+# Front door to the CMake build. `make` builds build/loch (release),
+# `make test` builds and runs every test, `make demo` runs the main job.
+JOBS ?= $(shell nproc)
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+CMAKE_FLAGS ?=
+
+.PHONY: all build test test-asan demo clean format
+
+all: build
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+build: $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+$(ASAN_BUILD)/build.ninja:
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLOCH_SANITIZE=ON $(CMAKE_FLAGS)
+
+# Unit and integration tests under AddressSanitizer + UBSan. DuckDB itself is
+# not instrumented; ASan's leak checker is told to ignore its allocations.
+test-asan: $(ASAN_BUILD)/build.ninja
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
+	  UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	scripts/demo $(BUILD)/loch
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

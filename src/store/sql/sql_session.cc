@@ -1,0 +1,26 @@
+#include "store/sql/sql_session.h"
+
+#include <system_error>
+
+namespace loch::sql {
+
+Result<std::unique_ptr<SqlSession>> SqlSession::open(const std::filesystem::path& data_dir) {
+  for (const char* zone : kZones) {
+    std::error_code ec;
+    std::filesystem::create_directories(data_dir / "lake" / zone, ec);
+    if (ec) return Status::io_error("cannot create " + (data_dir / "lake" / zone).string() + ": " + ec.message());
+  }
+  // Extensions are never downloaded at run time: loch works offline, and
+  // everything it needs (parquet, json, icu) is built into libduckdb.
+  LOCH_ASSIGN_OR_RETURN(auto database, Database::open(":memory:", {{"autoinstall_known_extensions", "false"},
+                                                                    {"autoload_known_extensions", "true"}}));
+  LOCH_ASSIGN_OR_RETURN(auto connection, database->connect());
+  for (const char* zone : kZones) {
+    LOCH_RETURN_IF_ERROR(connection.execute(std::string("CREATE SCHEMA IF NOT EXISTS ") + zone));
+  }
+  return std::unique_ptr<SqlSession>(new SqlSession(data_dir, std::move(database), std::move(connection)));
+}
+
+Result<QueryResult> SqlSession::run(const std::string& statement) { return connection_.stream(statement); }
+
+}  // namespace loch::sql

@@ -115,6 +115,15 @@ Status print_table(sql::QueryResult& result, std::ostream& out) {
     widths.push_back(std::max<size_t>(width, 1));
   }
 
+  std::string footer;
+  if (truncated) {
+    footer = std::to_string(total) + " rows (" + std::to_string(head.size() + tail.size()) + " shown)";
+    // Widen the last column so that the footer fits inside the box.
+    size_t inner = 0;
+    for (size_t w : widths) inner += w + 3;
+    if (inner - 1 < footer.size() + 2) widths.back() += footer.size() + 2 - (inner - 1);
+  }
+
   auto rule = [&](const char* left, const char* mid, const char* right) {
     std::string line = left;
     for (size_t c = 0; c < widths.size(); ++c) {
@@ -148,7 +157,6 @@ Status print_table(sql::QueryResult& result, std::ostream& out) {
     for (size_t w : widths) inner += w + 3;
     inner -= 1;
     text += rule("├", "┴", "┤");
-    std::string footer = std::to_string(total) + " rows (" + std::to_string(head.size() + tail.size()) + " shown)";
     std::string line = "│ ";
     pad(line, footer, inner - 2, false);
     text += line + " │\n";

@@ -35,7 +35,7 @@ int run_script(sql::SqlSession& session, const std::string& script, const std::s
     std::cout.flush();
     if (!status.is_ok()) {
       std::cerr << "Error: " << source << ":" << statement.line << ": " << status.message() << "\n";
-      return 1;
+      return ShutdownSignal::requested() ? 130 : 1;
     }
     if (ShutdownSignal::requested()) return 130;
   }

@@ -33,7 +33,7 @@ class Value {
   bool is_null() const { return duckdb_is_null_value(handle_); }
   int64_t as_int64() const { return duckdb_get_int64(handle_); }
   double as_double() const { return duckdb_get_double(handle_); }
-  // DuckDB's text form of the value ("42", "hello", "[1, 2]").
+  // The value as a SQL literal, as DuckDB writes it (42, 'hello', [1, 2]).
   std::string to_string() const;
 
  private:

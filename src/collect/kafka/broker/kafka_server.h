@@ -1,0 +1,107 @@
+// KafkaServer: the Kafka protocol's transport, and nothing of its meaning.
+//
+// Each connection is read as a stream of frames (INT32 size, then that many
+// bytes: a request header and body, see doc/kafka-protocol.md). Requests of
+// one connection are answered one at a time, in the order they arrived,
+// which is the ordering guarantee Kafka clients rely on when they pipeline.
+// Connections are independent: a slow or broken one never holds up another.
+//
+// Threading: the server runs its io_context on `threads` threads; a
+// connection's requests are handled on one strand, so a RequestHandler may be
+// called concurrently for different connections and must be thread-safe.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>  // before asio: Boost 1.74's awaitable.hpp uses std::exchange unincluded
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "common/result.h"
+
+namespace loch::kafka {
+
+// The fields every request header starts with, in every version.
+struct RequestPrefix {
+  int16_t api_key = 0;
+  int16_t api_version = 0;
+  int32_t correlation_id = 0;
+};
+
+// One request as it came off the wire.
+struct RequestFrame {
+  RequestPrefix prefix;
+  std::string_view bytes;  // the whole frame after the size: header and body
+  std::string peer;        // "127.0.0.1:53412", for logs
+  uint64_t connection_id = 0;
+};
+
+// What to do after a request: send `response` (the frame after the size:
+// response header and body), send nothing (acks=0 produce), or close the
+// connection (a frame that cannot be answered).
+struct HandlerReply {
+  enum class Action { kRespond, kNoResponse, kClose };
+  Action action = Action::kRespond;
+  std::string response;
+
+  static HandlerReply respond(std::string bytes) { return {Action::kRespond, std::move(bytes)}; }
+  static HandlerReply no_response() { return {Action::kNoResponse, {}}; }
+  static HandlerReply close() { return {Action::kClose, {}}; }
+};
+
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  // Answers one request. May suspend (a Fetch waiting for data).
+  virtual boost::asio::awaitable<HandlerReply> handle(RequestFrame frame) = 0;
+  // Called once when a connection ends, for per-connection state.
+  virtual void connection_closed(uint64_t /*connection_id*/) {}
+};
+
+class KafkaServer {
+ public:
+  struct Options {
+    std::string host = "0.0.0.0";
+    uint16_t port = 9092;                         // 0 picks a free port (tests)
+    size_t max_request_bytes = 100 * 1024 * 1024;  // Kafka's socket.request.max.bytes
+    int threads = 2;
+  };
+
+  KafkaServer(Options options, RequestHandler& handler);
+  ~KafkaServer();
+
+  // Binds and starts serving on background threads.
+  Status start();
+  // Stops accepting, closes connections and joins the threads.
+  void stop();
+
+  uint16_t bound_port() const { return bound_port_; }
+  boost::asio::io_context& io_context() { return io_; }
+
+ private:
+  boost::asio::awaitable<void> accept_loop();
+  boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket, uint64_t id);
+
+  Options options_;
+  RequestHandler& handler_;
+  boost::asio::io_context io_;
+  std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
+  std::vector<std::thread> threads_;
+  std::atomic<uint64_t> next_connection_id_{1};
+  uint16_t bound_port_ = 0;
+  bool started_ = false;
+};
+
+// Parses the api key, version and correlation id at the start of a request.
+Result<RequestPrefix> parse_request_prefix(std::string_view frame);
+
+}  // namespace loch::kafka

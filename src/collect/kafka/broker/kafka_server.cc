@@ -114,7 +114,7 @@ asio::awaitable<void> KafkaServer::serve_connection(tcp::socket socket, uint64_t
     }
     // Named, not a temporary inside the co_await: g++ 12 mishandles the
     // lifetime of aggregate temporaries in co_await expressions.
-    RequestFrame request{*prefix, frame, peer, id};
+    IncomingRequest request{*prefix, frame, peer, id};
     HandlerReply reply = co_await handler_.handle(std::move(request));
     if (reply.action == HandlerReply::Action::kClose) break;
     if (reply.action == HandlerReply::Action::kNoResponse) continue;

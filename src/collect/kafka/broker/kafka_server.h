@@ -37,8 +37,8 @@ struct RequestPrefix {
   int32_t correlation_id = 0;
 };
 
-// One request as it came off the wire.
-struct RequestFrame {
+// One request as it came off the wire, before its header is decoded.
+struct IncomingRequest {
   RequestPrefix prefix;
   std::string_view bytes;  // the whole frame after the size: header and body
   std::string peer;        // "127.0.0.1:53412", for logs
@@ -62,7 +62,7 @@ class RequestHandler {
  public:
   virtual ~RequestHandler() = default;
   // Answers one request. May suspend (a Fetch waiting for data).
-  virtual boost::asio::awaitable<HandlerReply> handle(RequestFrame frame) = 0;
+  virtual boost::asio::awaitable<HandlerReply> handle(IncomingRequest frame) = 0;
   // Called once when a connection ends, for per-connection state.
   virtual void connection_closed(uint64_t /*connection_id*/) {}
 };

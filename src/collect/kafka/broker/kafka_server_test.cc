@@ -16,7 +16,7 @@ namespace {
 // api key 99 asks for no response and api key 98 for a closed connection.
 class EchoHandler : public RequestHandler {
  public:
-  boost::asio::awaitable<HandlerReply> handle(RequestFrame frame) override {
+  boost::asio::awaitable<HandlerReply> handle(IncomingRequest frame) override {
     ++requests;
     if (frame.prefix.api_key == 99) co_return HandlerReply::no_response();
     if (frame.prefix.api_key == 98) co_return HandlerReply::close();

@@ -1,0 +1,205 @@
+#include "store/delta/table_scan.h"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+#include "store/delta/file_paths.h"
+#include "store/sql/database.h"
+
+namespace loch::delta {
+namespace {
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// A nested value rebuilt with logical field names from physical ones
+// (column mapping renames struct fields at every depth).
+std::string rename_nested(const std::string& expr, const DataType& type, int depth) {
+  const std::string var = "loch_x" + std::to_string(depth);
+  switch (type.kind) {
+    case DataType::Kind::kStruct: {
+      std::string out = "CASE WHEN (" + expr + ") IS NULL THEN NULL ELSE struct_pack(";
+      for (size_t i = 0; i < type.fields.size(); ++i) {
+        const auto& field = type.fields[i];
+        if (i > 0) out += ", ";
+        out += sql_identifier(field.name) + " := " +
+               rename_nested("(" + expr + ")." + sql_identifier(field.physical_name(true)), field.type, depth + 1);
+      }
+      return out + ") END";
+    }
+    case DataType::Kind::kArray:
+      if (!has_renamed_fields(*type.element)) return expr;
+      return "list_transform(" + expr + ", " + var + " -> " + rename_nested(var, *type.element, depth + 1) + ")";
+    case DataType::Kind::kMap:
+      if (!has_renamed_fields(*type.key) && !has_renamed_fields(*type.value)) return expr;
+      return "map_from_entries(list_transform(map_entries(" + expr + "), " + var + " -> struct_pack(key := " +
+             rename_nested(var + ".key", *type.key, depth + 1) + ", value := " +
+             rename_nested(var + ".value", *type.value, depth + 1) + ")))";
+    case DataType::Kind::kPrimitive:
+      return expr;
+  }
+  return expr;
+}
+
+// A data column converted from its type in the files to its Delta type.
+Result<std::string> convert_column(const std::string& expr, const StructField& field, const std::string& physical_type,
+                                   bool column_mapping) {
+  if (field.type.kind != DataType::Kind::kPrimitive) {
+    return column_mapping ? rename_nested(expr, field.type, 0) : expr;
+  }
+  LOCH_ASSIGN_OR_RETURN(std::string target, duckdb_type(field.type));
+  const bool physical_has_zone = physical_type.find("WITH TIME ZONE") != std::string::npos;
+  if (target == "TIMESTAMPTZ" && physical_type.starts_with("TIMESTAMP") && !physical_has_zone) {
+    // INT96 and non-adjusted timestamps hold UTC wall-clock values.
+    return "timezone('UTC', CAST(" + expr + " AS TIMESTAMP))";
+  }
+  if (target == "TIMESTAMP" && physical_has_zone) return "timezone('UTC', " + expr + ")";
+  if (target == physical_type) return expr;
+  return "CAST(" + expr + " AS " + target + ")";
+}
+
+}  // namespace
+
+std::vector<const LiveFile*> all_files(const Snapshot& snapshot) {
+  std::vector<const LiveFile*> files;
+  files.reserve(snapshot.files().size());
+  for (const auto& file : snapshot.files()) files.push_back(&file);
+  return files;
+}
+
+Result<std::string> partition_value_sql(const std::optional<std::string>& value, const DataType& type) {
+  LOCH_ASSIGN_OR_RETURN(std::string target, duckdb_type(type));
+  // An empty string is the serialization of null (PROTOCOL.md "Partition
+  // Value Serialization").
+  if (!value || value->empty()) return "CAST(NULL AS " + target + ")";
+  if (target == "BLOB") return "encode(" + sql_string_literal(*value) + ")";
+  if (target == "TIMESTAMPTZ") {
+    const bool has_zone = value->find('Z') != std::string::npos || value->find('+') != std::string::npos;
+    if (has_zone) return "CAST(" + sql_string_literal(*value) + " AS TIMESTAMPTZ)";
+    return "timezone('UTC', CAST(" + sql_string_literal(*value) + " AS TIMESTAMP))";
+  }
+  return "CAST(" + sql_string_literal(*value) + " AS " + target + ")";
+}
+
+Result<std::string> build_scan_sql(const Snapshot& snapshot, sql::Connection& connection,
+                                   const std::vector<const LiveFile*>& files) {
+  const TableSchema& schema = snapshot.schema();
+  const bool column_mapping = snapshot.column_mapping() != ColumnMappingMode::kNone;
+  const std::string at_version = " (version " + std::to_string(snapshot.version().value()) + ")";
+  std::vector<const StructField*> partition_fields;
+  for (const auto& name : snapshot.metadata().partition_columns) {
+    const StructField* field = schema.find(name);
+    if (!field) return Status::corruption("partition column " + name + " is not in the schema" + at_version);
+    partition_fields.push_back(field);
+  }
+  auto is_partition = [&](const StructField& field) {
+    return std::find(partition_fields.begin(), partition_fields.end(), &field) != partition_fields.end();
+  };
+
+  if (files.empty()) {
+    std::string sql = "SELECT ";
+    for (size_t i = 0; i < schema.fields.size(); ++i) {
+      LOCH_ASSIGN_OR_RETURN(std::string type, duckdb_type(schema.fields[i].type));
+      sql += (i > 0 ? ", " : "") + std::string("CAST(NULL AS ") + type + ") AS " + sql_identifier(schema.fields[i].name);
+    }
+    if (schema.fields.empty()) sql += "NULL AS loch_no_columns";
+    return sql + " LIMIT 0";
+  }
+
+  std::string file_list = "[";
+  std::string partition_rows;
+  std::string deleted_rows;
+  for (size_t i = 0; i < files.size(); ++i) {
+    const LiveFile& file = *files[i];
+    std::error_code ec;
+    if (!std::filesystem::exists(file.absolute_path, ec)) {
+      return Status::not_found("data file " + file.absolute_path.string() + " of the table is missing" + at_version);
+    }
+    const std::string path_literal = sql_string_literal(file.absolute_path.string());
+    file_list += (i > 0 ? ", " : "") + path_literal;
+    if (!partition_fields.empty()) {
+      partition_rows += (i > 0 ? ", (" : "(") + path_literal;
+      for (const StructField* field : partition_fields) {
+        auto value = file.add.partition_values.find(field->physical_name(column_mapping));
+        if (value == file.add.partition_values.end()) value = file.add.partition_values.find(field->name);
+        std::optional<std::string> serialized;
+        if (value != file.add.partition_values.end()) serialized = value->second;
+        auto sql = partition_value_sql(serialized, field->type);
+        if (!sql.is_ok()) return sql.status().with_context("partition column " + field->name + at_version);
+        partition_rows += ", " + *sql;
+      }
+      partition_rows += ")";
+    }
+    if (file.add.deletion_vector) {
+      auto rows = load_deletion_vector(*file.add.deletion_vector, snapshot.table_root());
+      if (!rows.is_ok()) {
+        return rows.status().with_context("deletion vector of " + file.absolute_path.filename().string() + at_version);
+      }
+      if (!rows->empty()) {
+        if (!deleted_rows.empty()) deleted_rows += ", ";
+        deleted_rows += "(" + path_literal + ", [";
+        for (size_t r = 0; r < rows->size(); ++r) deleted_rows += (r > 0 ? "," : "") + std::to_string((*rows)[r]);
+        deleted_rows += "])";
+      }
+    }
+  }
+  file_list += "]";
+  const std::string source =
+      "read_parquet(" + file_list + ", union_by_name = true, hive_partitioning = false, binary_as_string = false)";
+
+  // The columns the files actually have, with their types: a column added
+  // after every file was written reads as NULL.
+  std::map<std::string, std::pair<std::string, std::string>> physical_columns;  // lower name -> (name, type)
+  {
+    auto described = connection.query("DESCRIBE SELECT * FROM " + source);
+    if (!described.is_ok()) return described.status().with_context("reading data files" + at_version);
+    while (true) {
+      LOCH_ASSIGN_OR_RETURN(auto chunk, described->next_chunk());
+      if (!chunk) break;
+      for (size_t row = 0; row < chunk->size(); ++row) {
+        std::string name(chunk->column(0).string_at(row));
+        std::string type(chunk->column(1).string_at(row));
+        physical_columns.emplace(lower(name), std::make_pair(name, type));
+      }
+    }
+  }
+
+  std::string select;
+  for (const auto& field : schema.fields) {
+    if (!select.empty()) select += ", ";
+    if (is_partition(field)) {
+      select += "loch_p." + sql_identifier(field.name);
+      continue;
+    }
+    auto physical = physical_columns.find(lower(field.physical_name(column_mapping)));
+    if (physical == physical_columns.end()) {
+      LOCH_ASSIGN_OR_RETURN(std::string type, duckdb_type(field.type));
+      select += "CAST(NULL AS " + type + ") AS " + sql_identifier(field.name);
+      continue;
+    }
+    auto converted = convert_column("loch_d." + sql_identifier(physical->second.first), field, physical->second.second,
+                                    column_mapping);
+    if (!converted.is_ok()) return converted.status().with_context("column " + field.name + at_version);
+    select += *converted + " AS " + sql_identifier(field.name);
+  }
+  if (select.empty()) select = "NULL AS loch_no_columns";
+
+  std::string sql = "SELECT " + select + " FROM " + source + " AS loch_d";
+  if (!partition_fields.empty()) {
+    std::string columns = "loch_file";
+    for (const StructField* field : partition_fields) columns += ", " + sql_identifier(field->name);
+    sql += " JOIN (VALUES " + partition_rows + ") AS loch_p(" + columns + ") ON loch_d.filename = loch_p.loch_file";
+  }
+  if (!deleted_rows.empty()) {
+    sql += " ANTI JOIN (SELECT loch_file, unnest(loch_rows) AS loch_row FROM (VALUES " + deleted_rows +
+           ") AS loch_dv_lists(loch_file, loch_rows)) AS loch_dv ON loch_d.filename = loch_dv.loch_file AND "
+           "loch_d.file_row_number = loch_dv.loch_row";
+  }
+  return sql;
+}
+
+}  // namespace loch::delta

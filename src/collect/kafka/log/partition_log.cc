@@ -120,8 +120,9 @@ Status PartitionLog::recover(LogRecovery* recovery) {
     bool newest = i + 1 == bases.size();
     // Only the newest segment can have a torn tail: a segment is fsynced
     // before the next one is created (roll_locked).
-    auto mode = newest || validate_all_segments_ ? Segment::OpenMode::kValidateEveryBatch
-                                                 : Segment::OpenMode::kTrustData;
+    auto mode = newest                   ? Segment::OpenMode::kValidateEveryBatch
+                : validate_all_segments_ ? Segment::OpenMode::kValidateWithGaps
+                                         : Segment::OpenMode::kTrustData;
     SegmentRecovery segment_recovery;
     LOCH_ASSIGN_OR_RETURN(auto segment,
                           Segment::open(dir_, bases[i], config_.index_interval_bytes, mode, now, &segment_recovery));
@@ -470,7 +471,7 @@ Result<CompactionResult> PartitionLog::compact() {
     SegmentRecovery ignored;
     LOCH_ASSIGN_OR_RETURN(auto replacement,
                           Segment::open(dir_, part.segment->base_offset(), config_.index_interval_bytes,
-                                        Segment::OpenMode::kValidateEveryBatch, clock_(), &ignored));
+                                        Segment::OpenMode::kValidateWithGaps, clock_(), &ignored));
     it->second = replacement;
     ++result.segments_rewritten;
     result.records_removed += cleaned.records_removed;

@@ -56,7 +56,7 @@ Result<std::shared_ptr<Segment>> Segment::open(const std::string& dir, int64_t b
                  segment->load_tail_from_index(size).is_ok();
   if (!trusted) {
     if (mode == OpenMode::kTrustData) recovery->indexes_rebuilt = true;
-    LOCH_RETURN_IF_ERROR(segment->validate_and_rebuild(size, recovery));
+    LOCH_RETURN_IF_ERROR(segment->validate_and_rebuild(size, mode != OpenMode::kValidateEveryBatch, recovery));
   }
   segment->rolling_timestamp_ms_ = now_ms;
   if (!segment->empty()) {
@@ -131,7 +131,7 @@ Status Segment::load_tail_from_index(uint64_t file_size) {
 
 // doc/kafka-log-format.md, "Recovery": the longest prefix of whole, valid
 // batches with increasing offsets is kept; everything after it is cut off.
-Status Segment::validate_and_rebuild(uint64_t file_size, SegmentRecovery* recovery) {
+Status Segment::validate_and_rebuild(uint64_t file_size, bool allow_gaps, SegmentRecovery* recovery) {
   auto old_offsets = offset_index_.entries();
   auto old_times = time_index_.entries();
   LOCH_RETURN_IF_ERROR(offset_index_.reset({}));
@@ -172,7 +172,8 @@ Status Segment::validate_and_rebuild(uint64_t file_size, SegmentRecovery* recove
       problem = valid.status().message();
       break;
     }
-    if (valid->base_offset < next_offset_ || !can_hold(batch.size(), valid->last_offset())) {
+    bool follows = allow_gaps ? valid->base_offset >= next_offset_ : valid->base_offset == next_offset_;
+    if (!follows || !can_hold(batch.size(), valid->last_offset())) {
       problem = fmt::format("batch offset {} does not follow offset {}", valid->base_offset, next_offset_ - 1);
       break;
     }

@@ -45,8 +45,12 @@ struct BatchLocation {
 class Segment {
  public:
   enum class OpenMode {
-    kTrustData,          // older segments: fsynced before the next segment was made
-    kValidateEveryBatch  // the newest segment, which a crash may have torn
+    kTrustData,           // older segments: fsynced before the next segment was made
+    kValidateEveryBatch,  // the newest segment, which a crash may have torn:
+                          // offsets must also be contiguous, since the CRC
+                          // does not cover baseOffset
+    kValidateWithGaps,    // like kValidateEveryBatch, for segments that
+                          // compaction may have rewritten (offset gaps)
   };
 
   // "00000000000000001234": Kafka's 20-digit, zero-padded segment name.
@@ -119,7 +123,7 @@ class Segment {
   Status note_batch(const RecordBatchHeader& header, uint64_t position);
   bool indexes_look_consistent(uint64_t file_size) const;
   Status load_tail_from_index(uint64_t file_size);
-  Status validate_and_rebuild(uint64_t file_size, SegmentRecovery* recovery);
+  Status validate_and_rebuild(uint64_t file_size, bool allow_gaps, SegmentRecovery* recovery);
 
   std::string dir_;
   std::string log_path_;

@@ -119,14 +119,7 @@ asio::awaitable<void> KafkaServer::serve_connection(tcp::socket socket, uint64_t
     if (reply.action == HandlerReply::Action::kClose) break;
     if (reply.action == HandlerReply::Action::kNoResponse) continue;
 
-    unsigned char out_size[4];
-    uint32_t length = static_cast<uint32_t>(reply.response.size());
-    out_size[0] = static_cast<unsigned char>(length >> 24);
-    out_size[1] = static_cast<unsigned char>(length >> 16);
-    out_size[2] = static_cast<unsigned char>(length >> 8);
-    out_size[3] = static_cast<unsigned char>(length);
-    std::array<asio::const_buffer, 2> buffers{asio::buffer(out_size), asio::buffer(reply.response)};
-    co_await asio::async_write(socket, buffers, asio::redirect_error(asio::use_awaitable, ec));
+    co_await asio::async_write(socket, asio::buffer(reply.response), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
   }
   boost::system::error_code ignored;

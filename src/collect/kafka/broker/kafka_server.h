@@ -45,7 +45,7 @@ struct IncomingRequest {
   uint64_t connection_id = 0;
 };
 
-// What to do after a request: send `response` (the frame after the size:
+// What to do after a request: send `response` (a whole frame: INT32 size,
 // response header and body), send nothing (acks=0 produce), or close the
 // connection (a frame that cannot be answered).
 struct HandlerReply {

@@ -20,11 +20,13 @@ class EchoHandler : public RequestHandler {
     ++requests;
     if (frame.prefix.api_key == 99) co_return HandlerReply::no_response();
     if (frame.prefix.api_key == 98) co_return HandlerReply::close();
-    std::string out(8, '\0');
+    std::string out(12, '\0');
+    uint32_t length = htonl(8);
     int32_t id = htonl(frame.prefix.correlation_id);
     uint32_t size = htonl(static_cast<uint32_t>(frame.bytes.size()));
-    memcpy(out.data(), &id, 4);
-    memcpy(out.data() + 4, &size, 4);
+    memcpy(out.data(), &length, 4);
+    memcpy(out.data() + 4, &id, 4);
+    memcpy(out.data() + 8, &size, 4);
     co_return HandlerReply::respond(out);
   }
   void connection_closed(uint64_t) override { ++closed; }

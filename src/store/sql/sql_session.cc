@@ -2,6 +2,8 @@
 
 #include <system_error>
 
+#include "store/delta/statement_layer.h"
+
 namespace loch::sql {
 
 Result<std::unique_ptr<SqlSession>> SqlSession::open(const std::filesystem::path& data_dir) {
@@ -21,6 +23,12 @@ Result<std::unique_ptr<SqlSession>> SqlSession::open(const std::filesystem::path
   return std::unique_ptr<SqlSession>(new SqlSession(data_dir, std::move(database), std::move(connection)));
 }
 
-Result<QueryResult> SqlSession::run(const std::string& statement) { return connection_.stream(statement); }
+// Lake syntax (delta_scan, zone tables, time travel, DESCRIBE HISTORY and
+// DETAIL, EXPLAIN of Delta scans) is rewritten into DuckDB SQL first; see
+// store/delta/statement_layer.h.
+Result<QueryResult> SqlSession::run(const std::string& statement) {
+  LOCH_ASSIGN_OR_RETURN(std::string rewritten, delta::rewrite_delta_statement(statement, lake_dir(), connection_));
+  return connection_.stream(rewritten);
+}
 
 }  // namespace loch::sql

@@ -1,0 +1,61 @@
+// JsonSchema: a JSON Schema document (drafts 4 to 2020-12, the keywords
+// below) and Confluent's rules for when one accepts everything another does.
+//
+// Compatibility covers (a documented subset of Confluent's JsonSchemaDiff):
+//   - boolean schemas and {} (accept everything);
+//   - "type" (a name or a list; "integer" is narrower than "number"):
+//     TYPE_NARROWED / TYPE_CHANGED when the reader drops a writer's type;
+//   - "enum" / "const": ENUM_ARRAY_NARROWED / ENUM_ARRAY_CHANGED;
+//   - strings: maxLength / minLength / pattern added or tightened;
+//   - numbers: maximum / minimum / exclusiveMaximum / exclusiveMinimum added
+//     or tightened, multipleOf added or changed to a non-divisor;
+//   - objects: properties added or removed against open (no
+//     additionalProperties, or true), closed (false) and partially open
+//     (a schema) content models; "required" entries added without a default;
+//     additionalProperties removed or narrowed; maxProperties / minProperties;
+//   - arrays: "items" (one schema), maxItems / minItems, uniqueItems added;
+//   - anyOf / oneOf (each writer branch needs an accepting reader branch),
+//     allOf (each reader branch must accept some writer branch), switching
+//     between them (COMBINED_TYPE_CHANGED);
+//   - "$ref" to "#/definitions/..", "#/$defs/.." and to referenced schemas
+//     (by reference name), followed with a guard against cycles.
+// Not checked: "not", "if/then/else", "patternProperties", "dependencies",
+// tuple "items" arrays, "propertyNames", "contains", formats. Annotations
+// (title, description, default, examples, $id, $comment) never matter.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "collect/registry/parsed_schema.h"
+
+namespace loch::registry {
+
+class JsonSchema final : public ParsedSchema {
+ public:
+  // InvalidArgument when the text is not JSON, not an object or boolean,
+  // or uses a keyword with a value of the wrong shape.
+  static Result<std::unique_ptr<JsonSchema>> parse(std::string_view text,
+                                                   const std::vector<ResolvedReference>& references);
+
+  SchemaType type() const override { return SchemaType::kJson; }
+  std::string canonical() const override;   // compact JSON, key order kept
+  std::string normalized() const override;  // compact JSON, keys sorted
+  std::vector<std::string> read_differences(const ParsedSchema& writer, bool reader_is_new) const override;
+
+  const nlohmann::ordered_json& document() const { return document_; }
+
+ private:
+  JsonSchema() = default;
+  friend class JsonSchemaDiff;
+
+  nlohmann::ordered_json document_;
+  std::map<std::string, nlohmann::ordered_json> references_;  // by reference name
+};
+
+}  // namespace loch::registry

@@ -5,6 +5,7 @@
 #include <google/protobuf/descriptor.pb.h>
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/stubs/logging.h>
 
 #include <map>
 #include <set>
@@ -40,6 +41,9 @@ class BuildErrors final : public pb::DescriptorPool::ErrorCollector {
 std::string joined(const std::vector<std::string>& errors) { return fmt::format("{}", fmt::join(errors, "; ")); }
 
 Result<pb::FileDescriptorProto> parse_proto(std::string_view text, std::string_view file_name) {
+  // Errors come back through the collector; libprotobuf's own log lines
+  // (e.g. "No syntax specified") would only be noise on the server's stderr.
+  pb::LogSilencer silence;
   pb::io::ArrayInputStream input(text.data(), static_cast<int>(text.size()));
   TextErrors errors;
   pb::io::Tokenizer tokenizer(&input, &errors);

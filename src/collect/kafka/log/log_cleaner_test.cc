@@ -72,7 +72,7 @@ TEST_F(CompactedLogTest, CompactionKeepsTheLastValuePerKeyAtItsOriginalOffset) {
     std::string key = std::string(1, static_cast<char>('a' + i % 3));
     auto appended = log->append(one_record(key, "v" + std::to_string(i), now->load()));
     ASSERT_TRUE(appended.is_ok());
-    last_offset[key] = appended->base_offset;
+    last_offset[key] = appended->base_offset.value();
   }
   ASSERT_GT(log->segment_count(), 3);
   auto result = log->compact();
@@ -110,9 +110,9 @@ TEST_F(CompactedLogTest, CompactionKeepsTheLastValuePerKeyAtItsOriginalOffset) {
   }
   EXPECT_LE(records.size(), 30u);
   EXPECT_LT(records.size(), 15u);
-  EXPECT_EQ(log->log_end_offset(), 30);
+  EXPECT_EQ(log->log_end_offset().value(), 30);
   // Reading from an offset removed by compaction starts at the next kept one.
-  auto read = log->read(1, 1);
+  auto read = log->read(Offset(1), 1);
   ASSERT_TRUE(read.is_ok());
   EXPECT_GE(RecordBatchHeader::parse(read->bytes)->base_offset, 1);
 }
@@ -159,7 +159,7 @@ TEST_F(CompactedLogTest, CompactedSegmentsSurviveReopenWithRebuiltIndexes) {
   auto after = all_records(**reopened);
   ASSERT_EQ(after.size(), before.size());
   for (size_t i = 0; i < after.size(); ++i) EXPECT_EQ(after[i].offset, before[i].offset);
-  EXPECT_EQ((*reopened)->log_end_offset(), 40);
+  EXPECT_EQ((*reopened)->log_end_offset().value(), 40);
   for (const auto& entry : fs::directory_iterator(path)) {
     EXPECT_EQ(entry.path().string().find(".cleaned"), std::string::npos);
   }
@@ -175,7 +175,7 @@ TEST_F(CompactedLogTest, CompressedBatchesAreKeptWhole) {
   auto result = log->compact();
   ASSERT_TRUE(result.is_ok()) << result.status().to_string();
   EXPECT_EQ(result->batches_not_compacted, 1);
-  auto read = log->read(0, 1);
+  auto read = log->read(Offset(0), 1);
   ASSERT_TRUE(read.is_ok());
   EXPECT_EQ(RecordBatchHeader::parse(read->bytes)->base_offset, 0);
   EXPECT_TRUE(RecordBatchHeader::parse(read->bytes)->is_compressed());

@@ -16,7 +16,8 @@ namespace loch::kafka {
 enum class FlushPolicy {
   // An append made with Durability::kSyncBeforeReturn (the broker uses it for
   // acks=all) is fsynced before append returns; other appends are fsynced by
-  // the next such append, by a segment roll or by close. The default.
+  // the next such append, after flush.ms (flush_if_due), by a segment roll
+  // or by close. The default.
   kEveryBatch,
   // No append waits for the disk; the log is fsynced every flush.ms (when
   // the broker calls flush_if_due), at roll and at close.
@@ -36,7 +37,7 @@ struct LogConfig {
   int32_t max_message_bytes = 1048588;               // max.message.bytes: largest batch accepted
   int32_t index_interval_bytes = 4096;               // index.interval.bytes: index density
   FlushPolicy flush_policy = FlushPolicy::kEveryBatch;  // loch.flush.policy: every-batch | interval
-  int64_t flush_ms = 1000;                           // flush.ms: interval of the kInterval policy
+  int64_t flush_ms = 1000;                           // flush.ms: longest wait of unsynced appends
 
   // Sets one setting from its Kafka name and text value; kInvalidArgument
   // for an unknown name or a bad value, kNotSupported for a known Kafka

@@ -47,7 +47,7 @@ TEST(LogManager, CreatedTopicsAndTheirDataAreThereAfterReopen) {
   EXPECT_EQ(topics[1].config.retention_ms, 60000);
   EXPECT_TRUE(topics[1].config.cleanup_compact);
   EXPECT_FALSE(topics[1].config.cleanup_delete);
-  EXPECT_EQ(manager->partition("orders", PartitionId(2))->log_end_offset(), 4);
+  EXPECT_EQ(manager->partition("orders", PartitionId(2))->log_end_offset().value(), 4);
   EXPECT_EQ(manager->partition("orders", PartitionId(2))->config().retention_ms, 60000);
 }
 
@@ -77,7 +77,7 @@ TEST(LogManager, DeletedTopicsLeaveNoFilesAndCanBeCreatedAgain) {
   EXPECT_EQ(manager->delete_topic("t").code(), StatusCode::kNotFound);
   EXPECT_TRUE(fs::is_empty(dir.path() + "/kafka"));
   ASSERT_TRUE(manager->create_topic("t", 1).is_ok());
-  EXPECT_EQ(manager->partition("t", PartitionId(0))->log_end_offset(), 0);
+  EXPECT_EQ(manager->partition("t", PartitionId(0))->log_end_offset().value(), 0);
 }
 
 TEST(LogManager, AnInterruptedDeletionIsFinishedOnOpen) {
@@ -108,7 +108,7 @@ TEST(LogManager, PartitionDirectoriesWithoutATopicFileAreAdopted) {
   auto topic = manager->describe_topic("my-topic");
   ASSERT_TRUE(topic.has_value());
   EXPECT_EQ(topic->partitions, 2);
-  EXPECT_EQ(manager->partition("my-topic", PartitionId(1))->log_end_offset(), 3);
+  EXPECT_EQ(manager->partition("my-topic", PartitionId(1))->log_end_offset().value(), 3);
 }
 
 TEST(LogManager, PartitionsGrowAndConfigsChangeForEveryPartition) {
@@ -144,8 +144,8 @@ TEST(LogManager, MaintenanceAppliesRetentionToEveryTopic) {
   MaintenanceReport report = manager->run_maintenance();
   EXPECT_TRUE(report.errors.empty());
   EXPECT_EQ(report.segments_deleted, 3);
-  EXPECT_EQ(manager->partition("old", PartitionId(0))->log_start_offset(), 50);
-  EXPECT_EQ(manager->partition("forever", PartitionId(0))->log_start_offset(), 0);
+  EXPECT_EQ(manager->partition("old", PartitionId(0))->log_start_offset().value(), 50);
+  EXPECT_EQ(manager->partition("forever", PartitionId(0))->log_start_offset().value(), 0);
 }
 
 }  // namespace

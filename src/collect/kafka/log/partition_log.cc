@@ -48,7 +48,7 @@ int64_t system_clock_ms() {
 }
 
 std::string LogRecovery::summary() const {
-  std::string text = fmt::format("offsets [{}, {})", log_start_offset, log_end_offset);
+  std::string text = fmt::format("offsets [{}, {})", log_start_offset.value(), log_end_offset.value());
   for (const SegmentRecovery& s : segments) {
     if (s.truncated) {
       text += fmt::format("; truncated {} bytes: {}", s.truncated_bytes, s.reason);
@@ -152,8 +152,8 @@ Status PartitionLog::recover(LogRecovery* recovery) {
   }
   flushed_offset_ = log_end_offset_;
   last_flush_ms_ = now;
-  recovery->log_start_offset = log_start_offset_;
-  recovery->log_end_offset = log_end_offset_;
+  recovery->log_start_offset = Offset(log_start_offset_);
+  recovery->log_end_offset = Offset(log_end_offset_);
   return Status::ok();
 }
 
@@ -161,6 +161,7 @@ Result<AppendResult> PartitionLog::append(std::string_view batch, Durability dur
   LOCH_ASSIGN_OR_RETURN(RecordBatchHeader header, validate_record_batch(batch));
   AppendResult result;
   FlushPolicy policy;
+  int64_t last_offset_plus_one;
   {
     std::lock_guard lock(mutex_);
     if (closed_) return Status::aborted(dir_ + ": the log is closed");
@@ -176,13 +177,14 @@ Result<AppendResult> PartitionLog::append(std::string_view batch, Durability dur
     header.base_offset = log_end_offset_;
     LOCH_RETURN_IF_ERROR(active->append(batch, header));
     log_end_offset_ = last_offset + 1;
-    result.base_offset = header.base_offset;
-    result.last_offset = last_offset;
-    result.log_start_offset = log_start_offset_;
+    result.base_offset = Offset(header.base_offset);
+    result.last_offset = Offset(last_offset);
+    result.log_start_offset = Offset(log_start_offset_);
     policy = config_.flush_policy;
+    last_offset_plus_one = log_end_offset_;
   }
   if (durability == Durability::kSyncBeforeReturn && policy == FlushPolicy::kEveryBatch) {
-    LOCH_RETURN_IF_ERROR(flush_through(result.last_offset + 1));
+    LOCH_RETURN_IF_ERROR(flush_through(last_offset_plus_one));
   }
   return result;
 }
@@ -238,7 +240,8 @@ Status PartitionLog::roll_locked() {
   return Status::ok();
 }
 
-Result<ReadResult> PartitionLog::read(int64_t offset, size_t max_bytes) const {
+Result<ReadResult> PartitionLog::read(Offset requested, size_t max_bytes) const {
+  const int64_t offset = requested.value();
   struct Part {
     std::shared_ptr<Segment> segment;
     uint64_t start;
@@ -248,8 +251,8 @@ Result<ReadResult> PartitionLog::read(int64_t offset, size_t max_bytes) const {
   ReadResult result;
   {
     std::lock_guard lock(mutex_);
-    result.high_watermark = log_end_offset_;
-    result.log_start_offset = log_start_offset_;
+    result.high_watermark = Offset(log_end_offset_);
+    result.log_start_offset = Offset(log_start_offset_);
     if (offset < log_start_offset_ || offset > log_end_offset_) {
       return Status::not_found(fmt::format("{}: offset {} is out of range [{}, {}]", dir_, offset, log_start_offset_,
                                            log_end_offset_));
@@ -314,7 +317,7 @@ Result<std::optional<TimestampOffset>> PartitionLog::offset_for_timestamp(int64_
     if (!match) continue;
     const RecordBatchHeader& h = match->header;
     if (h.is_compressed() || (h.attributes & RecordBatchHeader::kTimestampTypeLogAppend)) {
-      return std::optional<TimestampOffset>(TimestampOffset{std::max(h.base_offset, log_start), h.max_timestamp});
+      return std::optional<TimestampOffset>(TimestampOffset{Offset(std::max(h.base_offset, log_start)), h.max_timestamp});
     }
     std::string bytes;
     LOCH_RETURN_IF_ERROR(part.segment->read(match->position, h.total_size(), bytes));
@@ -323,23 +326,23 @@ Result<std::optional<TimestampOffset>> PartitionLog::offset_for_timestamp(int64_
       int64_t offset = h.base_offset + r.offset_delta;
       int64_t record_time = h.base_timestamp + r.timestamp_delta;
       if (offset >= log_start && record_time >= timestamp) {
-        return std::optional<TimestampOffset>(TimestampOffset{offset, record_time});
+        return std::optional<TimestampOffset>(TimestampOffset{Offset(offset), record_time});
       }
     }
     // maxTimestamp promised a record this late; none was: trust the header.
-    return std::optional<TimestampOffset>(TimestampOffset{std::max(h.base_offset, log_start), h.max_timestamp});
+    return std::optional<TimestampOffset>(TimestampOffset{Offset(std::max(h.base_offset, log_start)), h.max_timestamp});
   }
   return std::optional<TimestampOffset>();
 }
 
-int64_t PartitionLog::log_start_offset() const {
+Offset PartitionLog::log_start_offset() const {
   std::lock_guard lock(mutex_);
-  return log_start_offset_;
+  return Offset(log_start_offset_);
 }
 
-int64_t PartitionLog::log_end_offset() const {
+Offset PartitionLog::log_end_offset() const {
   std::lock_guard lock(mutex_);
-  return log_end_offset_;
+  return Offset(log_end_offset_);
 }
 
 uint64_t PartitionLog::size_bytes() const {
@@ -374,21 +377,22 @@ Status PartitionLog::delete_segment_locked(int64_t base_offset, RetentionResult&
   return Status::ok();
 }
 
-Result<int64_t> PartitionLog::delete_records_before(int64_t offset) {
+Result<Offset> PartitionLog::delete_records_before(Offset requested) {
+  int64_t offset = requested.value();
   std::lock_guard lock(mutex_);
   if (offset == -1) offset = log_end_offset_;
   if (offset < 0 || offset > log_end_offset_) {
     return Status::not_found(
         fmt::format("{}: cannot delete records before offset {}: the high watermark is {}", dir_, offset, log_end_offset_));
   }
-  if (offset <= log_start_offset_) return log_start_offset_;
+  if (offset <= log_start_offset_) return Offset(log_start_offset_);
   LOCH_RETURN_IF_ERROR(persist_log_start_offset(offset));
   log_start_offset_ = offset;
   RetentionResult ignored;
   while (segments_.size() > 1 && segments_.begin()->second->next_offset() <= log_start_offset_) {
     LOCH_RETURN_IF_ERROR(delete_segment_locked(segments_.begin()->first, ignored));
   }
-  return log_start_offset_;
+  return Offset(log_start_offset_);
 }
 
 Result<RetentionResult> PartitionLog::enforce_retention() {
@@ -420,7 +424,7 @@ Result<RetentionResult> PartitionLog::enforce_retention() {
   while (segments_.size() > 1 && segments_.begin()->second->next_offset() <= log_start_offset_) {
     LOCH_RETURN_IF_ERROR(delete_segment_locked(segments_.begin()->first, result));
   }
-  result.log_start_offset = log_start_offset_;
+  result.log_start_offset = Offset(log_start_offset_);
   return result;
 }
 

@@ -39,6 +39,7 @@
 #include "collect/kafka/log/log_config.h"
 #include "collect/kafka/log/segment.h"
 #include "common/result.h"
+#include "common/strong_types.h"
 
 namespace loch::kafka {
 
@@ -59,8 +60,8 @@ struct LogRecovery {
   std::vector<SegmentRecovery> segments;  // only segments validated or with rebuilt indexes
   bool truncated = false;                 // some torn or corrupt tail was cut off
   uint64_t truncated_bytes = 0;
-  int64_t log_start_offset = 0;
-  int64_t log_end_offset = 0;
+  Offset log_start_offset;
+  Offset log_end_offset;
   std::string summary() const;
 };
 
@@ -70,26 +71,26 @@ enum class Durability {
 };
 
 struct AppendResult {
-  int64_t base_offset = 0;
-  int64_t last_offset = 0;
-  int64_t log_start_offset = 0;
+  Offset base_offset;
+  Offset last_offset;
+  Offset log_start_offset;
 };
 
 struct ReadResult {
   std::string bytes;             // whole batches, the first containing the offset asked for
-  int64_t high_watermark = 0;
-  int64_t log_start_offset = 0;
+  Offset high_watermark;
+  Offset log_start_offset;
 };
 
 struct TimestampOffset {
-  int64_t offset = 0;
+  Offset offset;
   int64_t timestamp = 0;
 };
 
 struct RetentionResult {
   int segments_deleted = 0;
   uint64_t bytes_deleted = 0;
-  int64_t log_start_offset = 0;
+  Offset log_start_offset;
 };
 
 struct CompactionResult {
@@ -123,32 +124,34 @@ class PartitionLog {
   // `max_bytes` (always at least one batch, as Kafka does since KIP-74, so a
   // consumer is never stuck behind a large batch). Empty at the log end;
   // kNotFound when `offset` is below the log start or past the end.
-  Result<ReadResult> read(int64_t offset, size_t max_bytes) const;
+  Result<ReadResult> read(Offset offset, size_t max_bytes) const;
 
   // The first offset whose record timestamp is >= `timestamp` (ListOffsets),
   // or nullopt when every record is older. Exact for uncompressed batches; a
   // compressed batch answers with its base offset and maxTimestamp.
   Result<std::optional<TimestampOffset>> offset_for_timestamp(int64_t timestamp) const;
 
-  int64_t log_start_offset() const;
-  int64_t log_end_offset() const;
+  Offset log_start_offset() const;
+  Offset log_end_offset() const;
   // One node is the whole in-sync replica set, so the high watermark is the
   // log end offset.
-  int64_t high_watermark() const { return log_end_offset(); }
+  Offset high_watermark() const { return log_end_offset(); }
   // Every offset below this one is known to be on disk.
-  int64_t flushed_offset() const { return flushed_offset_.load(); }
+  Offset flushed_offset() const { return Offset(flushed_offset_.load()); }
   uint64_t size_bytes() const;
   int segment_count() const;
 
-  // DeleteRecords: moves the log start offset up to `offset` (-1: the high
-  // watermark), persists it, and deletes segments wholly below it.
+  // DeleteRecords: moves the log start offset up to `offset` (Offset(-1):
+  // the high watermark, as in the protocol), persists it, and deletes
+  // segments wholly below it. Returns the new log start offset.
   // kNotFound when `offset` is past the high watermark.
-  Result<int64_t> delete_records_before(int64_t offset);
+  Result<Offset> delete_records_before(Offset offset);
 
   // fsyncs everything appended so far.
   Status flush();
-  // Under FlushPolicy::kInterval, flushes when flush.ms has passed since the
-  // last flush; does nothing otherwise. The broker calls it periodically.
+  // Flushes when appends are waiting for the disk and flush.ms has passed
+  // since the last flush (under either policy: kNoWait appends of
+  // kEveryBatch wait for it too). The broker calls it periodically.
   Status flush_if_due();
 
   // retention.ms / retention.bytes (cleanup.policy=delete): deletes whole

@@ -48,20 +48,20 @@ TEST(PartitionLog, AppendsGetContiguousOffsetsAndReadReturnsTheBatchesAsSent) {
   auto a = log->append(first);
   auto b = log->append(second);
   ASSERT_TRUE(a.is_ok() && b.is_ok());
-  EXPECT_EQ(a->base_offset, 0);
-  EXPECT_EQ(a->last_offset, 2);
-  EXPECT_EQ(b->base_offset, 3);
-  EXPECT_EQ(b->last_offset, 4);
-  EXPECT_EQ(log->log_end_offset(), 5);
-  EXPECT_EQ(log->high_watermark(), 5);
-  EXPECT_EQ(log->flushed_offset(), 5);
+  EXPECT_EQ(a->base_offset.value(), 0);
+  EXPECT_EQ(a->last_offset.value(), 2);
+  EXPECT_EQ(b->base_offset.value(), 3);
+  EXPECT_EQ(b->last_offset.value(), 4);
+  EXPECT_EQ(log->log_end_offset().value(), 5);
+  EXPECT_EQ(log->high_watermark().value(), 5);
+  EXPECT_EQ(log->flushed_offset().value(), 5);
 
-  auto read = log->read(0, 1 << 20);
+  auto read = log->read(Offset(0), 1 << 20);
   ASSERT_TRUE(read.is_ok());
   std::string expected_second = second;
   set_batch_base_offset(expected_second.data(), 3);
   EXPECT_EQ(read->bytes, first + expected_second);
-  EXPECT_EQ(read->high_watermark, 5);
+  EXPECT_EQ(read->high_watermark, Offset(5));
 }
 
 TEST(PartitionLog, ReadStartsAtTheBatchContainingTheOffset) {
@@ -69,7 +69,7 @@ TEST(PartitionLog, ReadStartsAtTheBatchContainingTheOffset) {
   FakeClock clock;
   auto log = open_log(dir.path() + "/t-0", options_with(clock));
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(log->append(batch_of(5, i)).is_ok());
-  auto read = log->read(23, 1 << 20);
+  auto read = log->read(Offset(23), 1 << 20);
   ASSERT_TRUE(read.is_ok());
   auto headers = headers_of(read->bytes);
   ASSERT_EQ(headers.size(), 6u);
@@ -83,10 +83,10 @@ TEST(PartitionLog, ReadStopsAtMaxBytesButAlwaysReturnsOneWholeBatch) {
   auto log = open_log(dir.path() + "/t-0", options_with(clock));
   std::string batch = batch_of(4, 1);
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(log->append(batch).is_ok());
-  auto two = log->read(0, batch.size() * 2 + batch.size() / 2);
+  auto two = log->read(Offset(0), batch.size() * 2 + batch.size() / 2);
   ASSERT_TRUE(two.is_ok());
   EXPECT_EQ(headers_of(two->bytes).size(), 2u);
-  auto one = log->read(8, 1);
+  auto one = log->read(Offset(8), 1);
   ASSERT_TRUE(one.is_ok());
   ASSERT_EQ(headers_of(one->bytes).size(), 1u);
   EXPECT_EQ(headers_of(one->bytes)[0].base_offset, 8);
@@ -97,11 +97,11 @@ TEST(PartitionLog, ReadAtTheEndIsEmptyAndBeyondItIsOutOfRange) {
   FakeClock clock;
   auto log = open_log(dir.path() + "/t-0", options_with(clock));
   ASSERT_TRUE(log->append(batch_of(2, 1)).is_ok());
-  auto at_end = log->read(2, 1000);
+  auto at_end = log->read(Offset(2), 1000);
   ASSERT_TRUE(at_end.is_ok());
   EXPECT_TRUE(at_end->bytes.empty());
-  EXPECT_EQ(log->read(3, 1000).status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(log->read(-1, 1000).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(log->read(Offset(3), 1000).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(log->read(Offset(-1), 1000).status().code(), StatusCode::kNotFound);
 }
 
 TEST(PartitionLog, CorruptOrOversizedBatchesAreRejectedAndNothingIsWritten) {
@@ -117,7 +117,7 @@ TEST(PartitionLog, CorruptOrOversizedBatchesAreRejectedAndNothingIsWritten) {
   auto too_large = log->append(batch_of(50, 1));
   EXPECT_EQ(too_large.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(too_large.status().message().find("max.message.bytes"), std::string::npos);
-  EXPECT_EQ(log->log_end_offset(), 0);
+  EXPECT_EQ(log->log_end_offset().value(), 0);
   EXPECT_EQ(log->size_bytes(), 0u);
 }
 
@@ -136,7 +136,7 @@ TEST(PartitionLog, SegmentsRollBySizeAndAreNamedByBaseOffset) {
   EXPECT_TRUE(fs::exists(path + "/00000000000000000060.log"));
   EXPECT_TRUE(fs::exists(path + "/00000000000000000060.index"));
   EXPECT_TRUE(fs::exists(path + "/00000000000000000060.timeindex"));
-  auto read = log->read(25, 1 << 20);
+  auto read = log->read(Offset(25), 1 << 20);
   ASSERT_TRUE(read.is_ok());
   auto headers = headers_of(read->bytes);
   ASSERT_EQ(headers.size(), 5u);  // reads continue across segments
@@ -170,17 +170,17 @@ TEST(PartitionLog, ReopeningKeepsEveryBatchAndTheNextOffset) {
   {
     auto log = open_log(path, options_with(clock, config));
     for (int i = 0; i < 40; ++i) ASSERT_TRUE(log->append(batch_of(3, i)).is_ok());
-    before = log->read(0, 1 << 30)->bytes;
+    before = log->read(Offset(0), 1 << 30)->bytes;
   }
   LogRecovery recovery;
   auto log = open_log(path, options_with(clock, config), &recovery);
   EXPECT_FALSE(recovery.truncated);
   EXPECT_TRUE(recovery.segments.empty()) << recovery.summary();
-  EXPECT_EQ(log->log_end_offset(), 120);
-  EXPECT_EQ(log->read(0, 1 << 30)->bytes, before);
+  EXPECT_EQ(log->log_end_offset().value(), 120);
+  EXPECT_EQ(log->read(Offset(0), 1 << 30)->bytes, before);
   auto next = log->append(batch_of(1, 1));
   ASSERT_TRUE(next.is_ok());
-  EXPECT_EQ(next->base_offset, 120);
+  EXPECT_EQ(next->base_offset.value(), 120);
 }
 
 TEST(PartitionLog, MissingOrDamagedIndexesAreRebuiltOnOpen) {
@@ -204,7 +204,7 @@ TEST(PartitionLog, MissingOrDamagedIndexesAreRebuiltOnOpen) {
   EXPECT_FALSE(recovery.truncated);
   EXPECT_GT(fs::file_size(path + "/00000000000000000000.index"), 0u);
   for (int64_t offset = 0; offset < 120; offset += 7) {
-    auto read = log->read(offset, 1);
+    auto read = log->read(Offset(offset), 1);
     ASSERT_TRUE(read.is_ok());
     auto headers = headers_of(read->bytes);
     ASSERT_EQ(headers.size(), 1u);
@@ -238,14 +238,14 @@ TEST(PartitionLog, OffsetForTimestampFindsTheFirstRecordAtOrAfterIt) {
   ASSERT_GT(log->segment_count(), 2);
   auto exact = log->offset_for_timestamp(1000);
   ASSERT_TRUE(exact.is_ok() && exact->has_value());
-  EXPECT_EQ((*exact)->offset, 20);
+  EXPECT_EQ((*exact)->offset.value(), 20);
   EXPECT_EQ((*exact)->timestamp, 1000);
   auto between = log->offset_for_timestamp(1001);
   ASSERT_TRUE(between.is_ok() && between->has_value());
-  EXPECT_EQ((*between)->offset, 21);
+  EXPECT_EQ((*between)->offset.value(), 21);
   EXPECT_EQ((*between)->timestamp, 1050);
   auto first = log->offset_for_timestamp(-5);
-  EXPECT_EQ((*first)->offset, 0);
+  EXPECT_EQ((*first)->offset.value(), 0);
   auto none = log->offset_for_timestamp(100 * 29 + 51);
   ASSERT_TRUE(none.is_ok());
   EXPECT_FALSE(none->has_value());
@@ -262,19 +262,19 @@ TEST(PartitionLog, DeleteRecordsAdvancesTheLogStartAndSurvivesReopen) {
     auto log = open_log(path, options_with(clock, config));
     for (int i = 0; i < 6; ++i) ASSERT_TRUE(log->append(batch).is_ok());
     ASSERT_EQ(log->segment_count(), 3);
-    EXPECT_EQ(log->delete_records_before(61).status().code(), StatusCode::kNotFound);
-    auto start = log->delete_records_before(25);
+    EXPECT_EQ(log->delete_records_before(Offset(61)).status().code(), StatusCode::kNotFound);
+    auto start = log->delete_records_before(Offset(25));
     ASSERT_TRUE(start.is_ok());
-    EXPECT_EQ(*start, 25);
+    EXPECT_EQ(start->value(), 25);
     EXPECT_EQ(log->segment_count(), 2);  // offsets 0..19 went with their segment
-    EXPECT_EQ(log->read(24, 100).status().code(), StatusCode::kNotFound);
-    auto read = log->read(25, 1);
+    EXPECT_EQ(log->read(Offset(24), 100).status().code(), StatusCode::kNotFound);
+    auto read = log->read(Offset(25), 1);
     ASSERT_TRUE(read.is_ok());
     EXPECT_EQ(headers_of(read->bytes)[0].base_offset, 20);  // the batch containing 25
   }
   auto log = open_log(path, options_with(clock, config));
-  EXPECT_EQ(log->log_start_offset(), 25);
-  EXPECT_EQ(log->log_end_offset(), 60);
+  EXPECT_EQ(log->log_start_offset().value(), 25);
+  EXPECT_EQ(log->log_end_offset().value(), 60);
 }
 
 TEST(PartitionLog, TimeRetentionDeletesExpiredSegmentsIncludingAnExpiredActiveOne) {
@@ -291,17 +291,17 @@ TEST(PartitionLog, TimeRetentionDeletesExpiredSegmentsIncludingAnExpiredActiveOn
   auto kept = log->enforce_retention();
   ASSERT_TRUE(kept.is_ok());
   EXPECT_EQ(kept->segments_deleted, 2);
-  EXPECT_EQ(log->log_start_offset(), 40);
+  EXPECT_EQ(log->log_start_offset().value(), 40);
   clock.now->fetch_add(6'000);
   auto all = log->enforce_retention();
   ASSERT_TRUE(all.is_ok());
   EXPECT_EQ(all->segments_deleted, 1);
-  EXPECT_EQ(log->log_start_offset(), 60);
-  EXPECT_EQ(log->log_end_offset(), 60);
+  EXPECT_EQ(log->log_start_offset().value(), 60);
+  EXPECT_EQ(log->log_end_offset().value(), 60);
   EXPECT_EQ(log->segment_count(), 1);
   auto next = log->append(batch_of(1, clock.now->load()));
   ASSERT_TRUE(next.is_ok());
-  EXPECT_EQ(next->base_offset, 60);
+  EXPECT_EQ(next->base_offset.value(), 60);
 }
 
 TEST(PartitionLog, SizeRetentionKeepsTheNewestSegmentsWithinRetentionBytes) {
@@ -319,7 +319,7 @@ TEST(PartitionLog, SizeRetentionKeepsTheNewestSegmentsWithinRetentionBytes) {
   ASSERT_TRUE(result.is_ok());
   EXPECT_EQ(result->segments_deleted, 3);
   EXPECT_EQ(log->size_bytes(), batch.size() * 3);
-  EXPECT_EQ(log->log_start_offset(), 60);
+  EXPECT_EQ(log->log_start_offset().value(), 60);
 }
 
 TEST(PartitionLog, IntervalPolicyLeavesAppendsUnflushedUntilFlushMsPasses) {
@@ -330,12 +330,12 @@ TEST(PartitionLog, IntervalPolicyLeavesAppendsUnflushedUntilFlushMsPasses) {
   config.flush_ms = 500;
   auto log = open_log(dir.path() + "/t-0", options_with(clock, config));
   ASSERT_TRUE(log->append(batch_of(2, 1), Durability::kSyncBeforeReturn).is_ok());
-  EXPECT_EQ(log->flushed_offset(), 0);
+  EXPECT_EQ(log->flushed_offset().value(), 0);
   ASSERT_TRUE(log->flush_if_due().is_ok());
-  EXPECT_EQ(log->flushed_offset(), 0);
+  EXPECT_EQ(log->flushed_offset().value(), 0);
   clock.now->fetch_add(500);
   ASSERT_TRUE(log->flush_if_due().is_ok());
-  EXPECT_EQ(log->flushed_offset(), 2);
+  EXPECT_EQ(log->flushed_offset().value(), 2);
 }
 
 TEST(PartitionLog, EveryBatchPolicySyncsDurableAppendsOnly) {
@@ -343,9 +343,9 @@ TEST(PartitionLog, EveryBatchPolicySyncsDurableAppendsOnly) {
   FakeClock clock;
   auto log = open_log(dir.path() + "/t-0", options_with(clock));
   ASSERT_TRUE(log->append(batch_of(2, 1), Durability::kNoWait).is_ok());
-  EXPECT_EQ(log->flushed_offset(), 0);
+  EXPECT_EQ(log->flushed_offset().value(), 0);
   ASSERT_TRUE(log->append(batch_of(3, 1), Durability::kSyncBeforeReturn).is_ok());
-  EXPECT_EQ(log->flushed_offset(), 5);
+  EXPECT_EQ(log->flushed_offset().value(), 5);
 }
 
 TEST(PartitionLog, ReadsRunConcurrentlyWithAppendsAndSeeOnlyWholeBatches) {
@@ -361,8 +361,8 @@ TEST(PartitionLog, ReadsRunConcurrentlyWithAppendsAndSeeOnlyWholeBatches) {
   });
   int64_t next = 0;
   int reads = 0;
-  while (next < log->high_watermark() || reads == 0 || log->high_watermark() < 1200) {
-    auto read = log->read(next, 2048);
+  while (next < log->high_watermark().value() || reads == 0 || log->high_watermark().value() < 1200) {
+    auto read = log->read(Offset(next), 2048);
     ASSERT_TRUE(read.is_ok()) << read.status().to_string();
     for (const auto& header : headers_of(read->bytes)) {
       ASSERT_EQ(header.base_offset, next);
@@ -372,7 +372,7 @@ TEST(PartitionLog, ReadsRunConcurrentlyWithAppendsAndSeeOnlyWholeBatches) {
     if (next >= 1200) break;  // 400 batches of 1..5 records: 1200 records
   }
   writer.join();
-  EXPECT_EQ(log->log_end_offset(), 1200);
+  EXPECT_EQ(log->log_end_offset().value(), 1200);
 }
 
 TEST(PartitionLog, AClosedLogRefusesAppends) {

@@ -46,17 +46,17 @@ WrittenLog write_batches(const std::string& dir, int count) {
   for (int i = 0; i < count; ++i) {
     auto appended = (*log)->append(numbered_batch(i));
     EXPECT_TRUE(appended.is_ok());
-    written.batch_start_offset.push_back(appended->base_offset);
+    written.batch_start_offset.push_back(appended->base_offset.value());
     written.batch_end.push_back((*log)->size_bytes());
   }
-  written.end_offset = (*log)->log_end_offset();
+  written.end_offset = (*log)->log_end_offset().value();
   return written;
 }
 
 // Reads the whole log and checks the batches are whole, valid, contiguous from
 // 0, and are the batches written first (their keys); returns the end offset.
 int64_t check_contiguous_prefix(PartitionLog& log) {
-  auto read = log.read(0, size_t{1} << 30);
+  auto read = log.read(Offset(0), size_t{1} << 30);
   EXPECT_TRUE(read.is_ok()) << read.status().to_string();
   if (!read.is_ok()) return -1;
   std::string_view bytes = read->bytes;
@@ -78,7 +78,7 @@ int64_t check_contiguous_prefix(PartitionLog& log) {
     bytes.remove_prefix(header->total_size());
     ++index;
   }
-  EXPECT_EQ(next, log.log_end_offset());
+  EXPECT_EQ(next, log.log_end_offset().value());
   return next;
 }
 
@@ -102,12 +102,12 @@ TEST(PartitionLogRecovery, TruncatingTheNewestSegmentAtAnyByteKeepsEveryWholeBat
     auto log = PartitionLog::open(copy, PartitionLogOptions{}, &recovery);
     ASSERT_TRUE(log.is_ok()) << log.status().to_string();
     EXPECT_EQ(recovery.truncated, !at_boundary) << "cut at " << cut;
-    EXPECT_EQ((*log)->log_end_offset(), expected_end) << "cut at " << cut;
+    EXPECT_EQ((*log)->log_end_offset().value(), expected_end) << "cut at " << cut;
     EXPECT_EQ(check_contiguous_prefix(**log), expected_end);
     // The log goes on from where the valid data ends.
     auto next = (*log)->append(numbered_batch(whole));
     ASSERT_TRUE(next.is_ok());
-    EXPECT_EQ(next->base_offset, expected_end);
+    EXPECT_EQ(next->base_offset.value(), expected_end);
   }
 }
 
@@ -143,7 +143,7 @@ TEST(PartitionLogRecovery, AFlippedByteCutsTheLogAtTheDamagedBatch) {
     ASSERT_TRUE(log.is_ok()) << log.status().to_string();
     int64_t expected_end = undetectable ? written.end_offset : written.batch_start_offset[damaged];
     EXPECT_EQ(recovery.truncated, !undetectable) << "flip at " << position;
-    EXPECT_EQ((*log)->log_end_offset(), expected_end) << "flip at " << position << " field byte " << field;
+    EXPECT_EQ((*log)->log_end_offset().value(), expected_end) << "flip at " << position << " field byte " << field;
     EXPECT_EQ(check_contiguous_prefix(**log), expected_end);
     if (recovery.truncated) {
       EXPECT_EQ(recovery.segments.at(0).truncated_at, batch_start);
@@ -165,7 +165,7 @@ TEST(PartitionLogRecovery, GarbageAfterTheLastBatchIsTruncated) {
   ASSERT_TRUE(log.is_ok());
   EXPECT_TRUE(recovery.truncated);
   EXPECT_EQ(recovery.truncated_bytes, 100u);
-  EXPECT_EQ((*log)->log_end_offset(), written.end_offset);
+  EXPECT_EQ((*log)->log_end_offset().value(), written.end_offset);
   EXPECT_EQ(fs::file_size(path + "/00000000000000000000.log"), written.batch_end.back());
 }
 
@@ -189,7 +189,7 @@ TEST(PartitionLogRecovery, EveryAcknowledgedBatchSurvivesKillNineMidAppend) {
     for (int i = 0;; ++i) {
       auto appended = (*log)->append(numbered_batch(i), Durability::kSyncBeforeReturn);
       if (!appended.is_ok()) ::_exit(3);
-      int64_t acknowledged = appended->last_offset;
+      int64_t acknowledged = appended->last_offset.value();
       if (::write(pipe_fds[1], &acknowledged, sizeof(acknowledged)) != sizeof(acknowledged)) ::_exit(4);
     }
   }
@@ -218,8 +218,8 @@ TEST(PartitionLogRecovery, EveryAcknowledgedBatchSurvivesKillNineMidAppend) {
   auto log = PartitionLog::open(path, options, &recovery);
   ASSERT_TRUE(log.is_ok()) << log.status().to_string();
   EXPECT_GT((*log)->segment_count(), 1);
-  EXPECT_GT((*log)->log_end_offset(), last_acknowledged);
-  EXPECT_EQ(check_contiguous_prefix(**log), (*log)->log_end_offset());
+  EXPECT_GT((*log)->log_end_offset().value(), last_acknowledged);
+  EXPECT_EQ(check_contiguous_prefix(**log), (*log)->log_end_offset().value());
 }
 
 }  // namespace

@@ -71,6 +71,12 @@ expect "DESCRIBE DETAIL reports version, files and partitioning" \
   "SELECT version, num_files, partition_columns FROM (DESCRIBE DETAIL bronze.events)" $'version,num_files,partition_columns\n1,6,[\'letter\']'
 expect_contains "EXPLAIN says how many files a Delta scan reads" \
   "EXPLAIN SELECT * FROM bronze.events" "delta table bronze.events version 1: 6 of 6 files read, 0 skipped"
+expect_contains "EXPLAIN shows files skipped by a partition filter" \
+  "EXPLAIN SELECT * FROM bronze.events WHERE letter = 'a'" "2 of 6 files read, 4 skipped (4 by partition filter letter = a)"
+expect_contains "EXPLAIN shows files skipped by min/max statistics" \
+  "EXPLAIN SELECT * FROM bronze.events e WHERE e.number > 4" "4 by min/max, number > 4"
+expect "a pruned scan returns the same rows" \
+  "SELECT number FROM bronze.events WHERE number > 4 ORDER BY 1" $'number\n5\n6'
 expect_error "DESCRIBE DETAIL of a table that does not exist" \
   "DESCRIBE DETAIL gold.nothing" "no Delta table gold.nothing"
 expect_error "an unsupported reader version is refused" \

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "store/delta/data_skipping.h"
 #include "store/delta/file_paths.h"
 #include "store/delta/snapshot.h"
 #include "store/delta/sql_lexer.h"
@@ -85,15 +86,19 @@ class Rewriter {
         needs_alias = reference.has_value();
       }
       if (!reference) continue;
-      LOCH_ASSIGN_OR_RETURN(std::string scan, scan_sql(*reference));
+      const size_t next = reference->last_token + 1;
+      std::optional<std::string> alias;
+      if (next + 1 < tokens_.size() && tokens_[next].is_word("AS") && tokens_[next + 1].is_identifier()) {
+        alias = tokens_[next + 1].text;
+      } else if (next < tokens_.size() && tokens_[next].is_identifier() && !is_clause_keyword(tokens_[next])) {
+        alias = tokens_[next].text;
+      }
+      const std::string qualifier = alias.value_or(needs_alias ? reference->root.filename().string() : "");
+      auto predicates = predicates_for_reference(tokens_, i, reference->last_token, qualifier);
+      LOCH_ASSIGN_OR_RETURN(std::string scan, scan_sql(*reference, predicates));
       out += statement_.substr(copied, tokens_[i].begin - copied);
       out += "(" + scan + ")";
-      const size_t next = reference->last_token + 1;
-      if (needs_alias) {
-        const bool has_alias = next < tokens_.size() && (tokens_[next].is_word("AS") ||
-                                                         (tokens_[next].is_identifier() && !is_clause_keyword(tokens_[next])));
-        if (!has_alias) out += " AS " + sql_identifier(reference->root.filename().string());
-      }
+      if (needs_alias && !alias) out += " AS " + sql_identifier(reference->root.filename().string());
       copied = tokens_[reference->last_token].end;
       i = reference->last_token;
     }
@@ -206,11 +211,16 @@ class Rewriter {
     return snapshot;
   }
 
-  Result<std::string> scan_sql(const TableReference& reference) {
+  Result<std::string> scan_sql(const TableReference& reference, const std::vector<ColumnPredicate>& predicates) {
     LOCH_ASSIGN_OR_RETURN(Snapshot snapshot, load(reference));
-    auto files = all_files(snapshot);
-    explanations_.push_back({reference.display_name, snapshot.version().value(), files.size(), files.size(), {}});
-    auto sql = build_scan_sql(snapshot, connection_, files);
+    SkippingResult skipping = skip_files(snapshot, predicates);
+    Explanation explanation{reference.display_name, snapshot.version().value(), snapshot.files().size(),
+                            skipping.files.size(), {}};
+    for (const auto& [reason, count] : skipping.skipped_by_reason) {
+      explanation.reasons.push_back(std::to_string(count) + " by " + reason);
+    }
+    explanations_.push_back(std::move(explanation));
+    auto sql = build_scan_sql(snapshot, connection_, skipping.files);
     if (!sql.is_ok()) return sql.status().with_context("table " + reference.display_name);
     return sql;
   }

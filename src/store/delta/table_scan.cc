@@ -149,7 +149,7 @@ Result<std::string> build_scan_sql(const Snapshot& snapshot, sql::Connection& co
   }
   file_list += "]";
   const std::string source =
-      "read_parquet(" + file_list + ", union_by_name = true, hive_partitioning = false, binary_as_string = false)";
+      "read_parquet(" + file_list + ", union_by_name = true, hive_partitioning = false, binary_as_string = false, filename = 'loch_file')";
 
   // The columns the files actually have, with their types: a column added
   // after every file was written reads as NULL.
@@ -192,11 +192,11 @@ Result<std::string> build_scan_sql(const Snapshot& snapshot, sql::Connection& co
   if (!partition_fields.empty()) {
     std::string columns = "loch_file";
     for (const StructField* field : partition_fields) columns += ", " + sql_identifier(field->name);
-    sql += " JOIN (VALUES " + partition_rows + ") AS loch_p(" + columns + ") ON loch_d.filename = loch_p.loch_file";
+    sql += " JOIN (VALUES " + partition_rows + ") AS loch_p(" + columns + ") ON loch_d.loch_file = loch_p.loch_file";
   }
   if (!deleted_rows.empty()) {
     sql += " ANTI JOIN (SELECT loch_file, unnest(loch_rows) AS loch_row FROM (VALUES " + deleted_rows +
-           ") AS loch_dv_lists(loch_file, loch_rows)) AS loch_dv ON loch_d.filename = loch_dv.loch_file AND "
+           ") AS loch_dv_lists(loch_file, loch_rows)) AS loch_dv ON loch_d.loch_file = loch_dv.loch_file AND "
            "loch_d.file_row_number = loch_dv.loch_row";
   }
   return sql;

@@ -1,0 +1,45 @@
+// Data skipping: which live files a query's filter cannot match.
+//
+// Predicates are simple conjuncts of a WHERE clause: `column op literal`
+// (=, <>, <, <=, >, >=, either side), `column IS [NOT] NULL`. A file is
+// skipped when its partition values make a conjunct false, or when its
+// statistics (PROTOCOL.md "Per-file Statistics": minValues, maxValues,
+// nullCount, numRecords, from `stats` JSON or checkpoint `stats_parsed`)
+// prove no row can satisfy it. Anything loch cannot evaluate exactly keeps
+// the file: skipping is an optimisation and must never change an answer.
+// Timestamps are never used (stats are truncated to milliseconds), nor
+// string maxima that may have been truncated.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "store/delta/snapshot.h"
+#include "store/delta/sql_lexer.h"
+
+namespace loch::delta {
+
+struct ColumnPredicate {
+  enum class Op { kEq, kNe, kLt, kLe, kGt, kGe, kIsNull, kIsNotNull } op;
+  std::string column;  // logical name, as written
+  enum class LiteralKind { kNone, kNumber, kString, kBoolean } literal_kind = LiteralKind::kNone;
+  std::string literal;  // unquoted text
+  std::string text;  // the conjunct as written, for EXPLAIN
+};
+
+// The conjuncts of the WHERE clause that belongs to the same SELECT as the
+// table reference spanning tokens [first, last]; empty when that SELECT
+// reads more than one table (a join could turn skipping into a wrong
+// answer) or the WHERE clause is not a conjunction.
+std::vector<ColumnPredicate> predicates_for_reference(const std::vector<SqlToken>& tokens, size_t first, size_t last,
+                                                      const std::string& alias);
+
+struct SkippingResult {
+  std::vector<const LiveFile*> files;
+  std::map<std::string, size_t> skipped_by_reason;  // "partition letter = 'a'" -> files
+};
+
+SkippingResult skip_files(const Snapshot& snapshot, const std::vector<ColumnPredicate>& predicates);
+
+}  // namespace loch::delta

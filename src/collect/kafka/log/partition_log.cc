@@ -273,19 +273,42 @@ Result<ReadResult> PartitionLog::read(Offset requested, size_t max_bytes) const 
       start = location->position;
       found = true;
     }
-    uint64_t end = start;
+    // One pread of up to the remaining budget; whole batches are then kept
+    // by walking their headers in memory, so a fetch costs one system call
+    // per segment, not one per batch.
+    const bool have_one = !result.bytes.empty();
+    const size_t budget = max_bytes > result.bytes.size() ? max_bytes - result.bytes.size() : 0;
+    const size_t base = result.bytes.size();
+    size_t want = have_one ? budget : std::max(budget, RecordBatchHeader::kSize);
+    want = static_cast<size_t>(std::min<uint64_t>(want, part.limit - start));
+    LOCH_RETURN_IF_ERROR(part.segment->read(start, want, result.bytes));
+    size_t keep = 0;
     bool budget_spent = false;
-    LOCH_RETURN_IF_ERROR(part.segment->scan(start, part.limit, [&](const BatchLocation& at) {
-      size_t total = result.bytes.size() + (end - start) + at.header.total_size();
-      bool have_one = !result.bytes.empty() || end > start;
-      if (have_one && total > max_bytes) {
+    while (start + keep < part.limit) {
+      if (keep + RecordBatchHeader::kSize > want) {
         budget_spent = true;
-        return false;
+        break;
       }
-      end = at.position + at.header.total_size();
-      return true;
-    }));
-    LOCH_RETURN_IF_ERROR(part.segment->read(start, end - start, result.bytes));
+      LOCH_ASSIGN_OR_RETURN(RecordBatchHeader header,
+                            RecordBatchHeader::parse(std::string_view(result.bytes).substr(base + keep)));
+      size_t total = header.total_size();
+      if (header.batch_length < 0 || start + keep + total > part.limit) {
+        return Status::corruption(fmt::format("{}: batch at byte {} runs past the segment's end",
+                                              part.segment->log_path(), start + keep));
+      }
+      if (keep + total > want) {
+        if (!have_one && keep == 0) {
+          // The first batch is larger than max_bytes: it is returned whole.
+          LOCH_RETURN_IF_ERROR(part.segment->read(start + want, total - want, result.bytes));
+          want = total;
+          keep = total;
+        }
+        budget_spent = true;
+        break;
+      }
+      keep += total;
+    }
+    result.bytes.resize(base + keep);
     if (budget_spent) break;
   }
   return result;
@@ -333,6 +356,28 @@ Result<std::optional<TimestampOffset>> PartitionLog::offset_for_timestamp(int64_
     return std::optional<TimestampOffset>(TimestampOffset{Offset(std::max(h.base_offset, log_start)), h.max_timestamp});
   }
   return std::optional<TimestampOffset>();
+}
+
+Status PartitionLog::visit_batch_headers(Offset from, const std::function<bool(const RecordBatchHeader&)>& visit) const {
+  std::vector<std::pair<std::shared_ptr<Segment>, uint64_t>> parts;  // segment, size
+  uint64_t first_position = 0;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = segments_.upper_bound(from.value());
+    if (it != segments_.begin()) --it;
+    first_position = it->second->position_for_offset(from.value());
+    for (; it != segments_.end(); ++it) parts.emplace_back(it->second, it->second->size());
+  }
+  bool go_on = true;
+  for (size_t i = 0; i < parts.size() && go_on; ++i) {
+    LOCH_RETURN_IF_ERROR(parts[i].first->scan(i == 0 ? first_position : 0, parts[i].second,
+                                              [&](const BatchLocation& at) {
+                                                if (at.header.last_offset() < from.value()) return true;
+                                                go_on = visit(at.header);
+                                                return go_on;
+                                              }));
+  }
+  return Status::ok();
 }
 
 Offset PartitionLog::log_start_offset() const {

@@ -131,6 +131,13 @@ class PartitionLog {
   // compressed batch answers with its base offset and maxTimestamp.
   Result<std::optional<TimestampOffset>> offset_for_timestamp(int64_t timestamp) const;
 
+  // Calls `visit` with the header of each batch from the one containing
+  // `from` (or the first after it) to the end as of the call, until it
+  // returns false; headers carry the assigned baseOffset. For state kept
+  // beside the log and rebuilt from it on open (idempotent producers'
+  // sequence numbers, transactions).
+  Status visit_batch_headers(Offset from, const std::function<bool(const RecordBatchHeader&)>& visit) const;
+
   Offset log_start_offset() const;
   Offset log_end_offset() const;
   // One node is the whole in-sync replica set, so the high watermark is the

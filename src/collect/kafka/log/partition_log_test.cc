@@ -375,6 +375,54 @@ TEST(PartitionLog, ReadsRunConcurrentlyWithAppendsAndSeeOnlyWholeBatches) {
   EXPECT_EQ(log->log_end_offset().value(), 1200);
 }
 
+TEST(PartitionLog, ConcurrentDurableAppendersShareFsyncsAndGetDisjointContiguousOffsets) {
+  TemporaryDirectory dir;
+  FakeClock clock;
+  LogConfig config;
+  config.segment_bytes = 8192;
+  auto log = open_log(dir.path() + "/t-0", options_with(clock, config));
+  constexpr int kThreads = 4;
+  constexpr int kBatchesEach = 40;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&log, t] {
+      for (int i = 0; i < kBatchesEach; ++i) {
+        auto appended = log->append(batch_of(t + 1, i, "thread" + std::to_string(t)));
+        ASSERT_TRUE(appended.is_ok());
+        // Acknowledged means on disk.
+        EXPECT_GT(log->flushed_offset().value(), appended->last_offset.value());
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(log->log_end_offset().value(), kBatchesEach * (1 + 2 + 3 + 4));
+  std::vector<int64_t> bases;
+  int64_t next = 0;
+  ASSERT_TRUE(log->visit_batch_headers(Offset(0), [&](const RecordBatchHeader& header) {
+                   EXPECT_EQ(header.base_offset, next);
+                   next = header.last_offset() + 1;
+                   return true;
+                 })
+                  .is_ok());
+  EXPECT_EQ(next, log->log_end_offset().value());
+}
+
+TEST(PartitionLog, VisitBatchHeadersStartsAtTheBatchContainingTheOffsetAndCanStop) {
+  TemporaryDirectory dir;
+  FakeClock clock;
+  LogConfig config;
+  config.segment_bytes = 300;
+  auto log = open_log(dir.path() + "/t-0", options_with(clock, config));
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(log->append(batch_of(2, i), Durability::kNoWait).is_ok());
+  std::vector<int64_t> bases;
+  ASSERT_TRUE(log->visit_batch_headers(Offset(13), [&](const RecordBatchHeader& header) {
+                   bases.push_back(header.base_offset);
+                   return bases.size() < 3;
+                 })
+                  .is_ok());
+  EXPECT_EQ(bases, (std::vector<int64_t>{12, 14, 16}));
+}
+
 TEST(PartitionLog, AClosedLogRefusesAppends) {
   TemporaryDirectory dir;
   FakeClock clock;

@@ -34,6 +34,14 @@ class ParsedSchema {
   // `reader_is_new` only picks the words "new"/"old" in the messages, which
   // follow Confluent's {errorType:'...', description:'...'} style.
   virtual std::vector<std::string> read_differences(const ParsedSchema& writer, bool reader_is_new) const = 0;
+
+  // The schema in a format a client asks for with ?format= (Confluent's
+  // GET /schemas/ids/{id}?format=serialized gives PROTOBUF as a base64
+  // FileDescriptorProto). Unknown or empty formats give canonical().
+  virtual std::string formatted(std::string_view format) const {
+    (void)format;
+    return canonical();
+  }
 };
 
 // Parses `text` as a schema of `type`. `references` are the schemas it

@@ -8,6 +8,7 @@
 #include <google/protobuf/stubs/logging.h>
 
 #include <map>
+#include <optional>
 #include <set>
 
 namespace loch::registry {
@@ -58,6 +59,75 @@ Result<pb::FileDescriptorProto> parse_proto(std::string_view text, std::string_v
   return proto;
 }
 
+constexpr std::string_view kBase64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+// Standard base64 with padding; std::nullopt for anything else (which is
+// how .proto text, full of spaces and semicolons, is told apart).
+std::optional<std::string> decode_base64(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.remove_suffix(1);
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\n')) text.remove_prefix(1);
+  if (text.empty() || text.size() % 4 != 0) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() / 4 * 3);
+  uint32_t buffer = 0;
+  int bits = 0;
+  size_t padding = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '=') {
+      if (i + 2 < text.size()) return std::nullopt;
+      ++padding;
+      continue;
+    }
+    if (padding > 0) return std::nullopt;
+    const size_t value = kBase64Alphabet.find(c);
+    if (value == std::string_view::npos) return std::nullopt;
+    buffer = (buffer << 6) | static_cast<uint32_t>(value);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out += static_cast<char>((buffer >> bits) & 0xFF);
+    }
+  }
+  return out;
+}
+
+std::string encode_base64(std::string_view bytes) {
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  size_t i = 0;
+  for (; i + 2 < bytes.size(); i += 3) {
+    const uint32_t n = (static_cast<uint8_t>(bytes[i]) << 16) | (static_cast<uint8_t>(bytes[i + 1]) << 8) |
+                       static_cast<uint8_t>(bytes[i + 2]);
+    for (int shift : {18, 12, 6, 0}) out += kBase64Alphabet[(n >> shift) & 0x3F];
+  }
+  if (i + 1 == bytes.size()) {
+    const uint32_t n = static_cast<uint8_t>(bytes[i]) << 16;
+    out += kBase64Alphabet[(n >> 18) & 0x3F];
+    out += kBase64Alphabet[(n >> 12) & 0x3F];
+    out += "==";
+  } else if (i + 2 == bytes.size()) {
+    const uint32_t n = (static_cast<uint8_t>(bytes[i]) << 16) | (static_cast<uint8_t>(bytes[i + 1]) << 8);
+    out += kBase64Alphabet[(n >> 18) & 0x3F];
+    out += kBase64Alphabet[(n >> 12) & 0x3F];
+    out += kBase64Alphabet[(n >> 6) & 0x3F];
+    out += '=';
+  }
+  return out;
+}
+
+// A schema text: .proto source, or a base64 FileDescriptorProto.
+Result<pb::FileDescriptorProto> parse_schema_text(std::string_view text, std::string_view file_name) {
+  if (auto bytes = decode_base64(text)) {
+    pb::FileDescriptorProto proto;
+    if (proto.ParseFromString(*bytes)) {
+      proto.set_name(std::string(file_name));
+      return proto;
+    }
+  }
+  return parse_proto(text, file_name);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<ProtobufSchema>> ProtobufSchema::parse(std::string_view text,
@@ -69,13 +139,13 @@ Result<std::unique_ptr<ProtobufSchema>> ProtobufSchema::parse(std::string_view t
   for (const ResolvedReference& reference : references) {
     if (pb::DescriptorPool::generated_pool()->FindFileByName(reference.name) != nullptr) continue;
     if (schema->pool_->FindFileByName(reference.name) != nullptr) continue;
-    LOCH_ASSIGN_OR_RETURN(pb::FileDescriptorProto proto, parse_proto(reference.schema, reference.name));
+    LOCH_ASSIGN_OR_RETURN(pb::FileDescriptorProto proto, parse_schema_text(reference.schema, reference.name));
     BuildErrors errors;
     if (schema->pool_->BuildFileCollectingErrors(proto, &errors) == nullptr) {
       return Status::invalid_argument(fmt::format("reference {}: {}", reference.name, joined(errors.errors)));
     }
   }
-  LOCH_ASSIGN_OR_RETURN(pb::FileDescriptorProto proto, parse_proto(text, kMainFileName));
+  LOCH_ASSIGN_OR_RETURN(pb::FileDescriptorProto proto, parse_schema_text(text, kMainFileName));
   BuildErrors errors;
   schema->file_ = schema->pool_->BuildFileCollectingErrors(proto, &errors);
   if (schema->file_ == nullptr) return Status::invalid_argument(joined(errors.errors));
@@ -85,6 +155,13 @@ Result<std::unique_ptr<ProtobufSchema>> ProtobufSchema::parse(std::string_view t
 std::string ProtobufSchema::canonical() const { return file_->DebugString(); }
 
 std::string ProtobufSchema::normalized() const { return canonical(); }
+
+std::string ProtobufSchema::formatted(std::string_view format) const {
+  if (format != "serialized") return canonical();
+  pb::FileDescriptorProto proto;
+  file_->CopyTo(&proto);
+  return encode_base64(proto.SerializeAsString());
+}
 
 const pb::Descriptor* ProtobufSchema::message_at(const std::vector<int32_t>& indexes) const {
   if (indexes.empty()) return file_->message_type_count() > 0 ? file_->message_type(0) : nullptr;

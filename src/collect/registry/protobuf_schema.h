@@ -2,6 +2,10 @@
 // own compiler front end (google::protobuf::compiler::Parser) and built into
 // descriptors, so decoders can make dynamic messages from it.
 //
+// The text may also be a base64-encoded FileDescriptorProto, which is how
+// Confluent's newer serializers (the JavaScript and Go clients) register
+// Protobuf schemas; both spellings of one file get the same canonical text.
+//
 // Imports resolve against the schema's references (by import path) and the
 // well-known types linked into libprotobuf (google/protobuf/*.proto).
 //
@@ -48,6 +52,8 @@ class ProtobufSchema final : public ParsedSchema {
   std::string canonical() const override;
   std::string normalized() const override;  // same as canonical()
   std::vector<std::string> read_differences(const ParsedSchema& writer, bool reader_is_new) const override;
+  // "serialized": base64 of the file's FileDescriptorProto.
+  std::string formatted(std::string_view format) const override;
 
   const google::protobuf::FileDescriptor& file() const { return *file_; }
   const google::protobuf::DescriptorPool& pool() const { return *pool_; }

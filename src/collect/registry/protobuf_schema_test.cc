@@ -78,6 +78,18 @@ TEST(ProtobufSchema, ImportsResolveAgainstReferencesAndWellKnownTypes) {
   EXPECT_FALSE(ProtobufSchema::parse("syntax = \"proto3\";\nimport \"money.proto\";\nmessage O { acme.Money m = 1; }\n", {}).is_ok());
 }
 
+TEST(ProtobufSchema, ABase64FileDescriptorIsTheSameSchemaAsItsText) {
+  auto text = ProtobufSchema::parse(order("string id = 1; repeated int64 amounts = 2;"), {});
+  ASSERT_TRUE(text.is_ok());
+  const std::string serialized = (*text)->formatted("serialized");
+  EXPECT_EQ(serialized.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="), std::string::npos);
+  auto binary = ProtobufSchema::parse(serialized, {});
+  ASSERT_TRUE(binary.is_ok()) << binary.status().to_string();
+  EXPECT_EQ((*binary)->canonical(), (*text)->canonical());
+  EXPECT_EQ((*text)->formatted(""), (*text)->canonical());
+  EXPECT_FALSE(ProtobufSchema::parse("QUJD", {}).is_ok());  // base64, but not a descriptor with a valid file
+}
+
 TEST(ProtobufCompatibility, EveryCaseGivesTheRightVerdictAtEveryLevel) {
   const std::string two_messages = proto3("message Order { string id = 1; }\nmessage Refund { string id = 1; }\n");
   const std::string one_message = proto3("message Order { string id = 1; }\n");

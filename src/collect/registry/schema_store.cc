@@ -419,7 +419,7 @@ RegistryResult<std::vector<int32_t>> SchemaStore::list_versions(std::string_view
 }
 
 RegistryResult<SubjectSchema> SchemaStore::get_version(std::string_view subject, VersionSpec version,
-                                                       bool include_deleted) const {
+                                                       bool include_deleted, std::string_view format) const {
   std::shared_lock lock(mutex_);
   const Subject* entry = find_subject(subject);
   if (entry == nullptr || entry->versions.empty() || (!include_deleted && !entry->has_live_versions())) {
@@ -429,7 +429,8 @@ RegistryResult<SubjectSchema> SchemaStore::get_version(std::string_view subject,
   if (!number.is_ok()) return number.error();
   const Version& found = entry->versions.at(*number);
   const Stored& stored = schemas_.at(found.id);
-  return SubjectSchema{std::string(subject), *number, found.id, stored.type, stored.schema, stored.references, found.deleted};
+  return SubjectSchema{std::string(subject), *number, found.id, stored.type,
+                       format.empty() ? stored.schema : stored.parsed->formatted(format), stored.references, found.deleted};
 }
 
 RegistryResult<std::vector<int32_t>> SchemaStore::referenced_by(std::string_view subject, VersionSpec version) const {
@@ -450,11 +451,13 @@ RegistryResult<std::vector<int32_t>> SchemaStore::referenced_by(std::string_view
   return ids;
 }
 
-RegistryResult<SchemaById> SchemaStore::get_schema_by_id(int32_t id) const {
+RegistryResult<SchemaById> SchemaStore::get_schema_by_id(int32_t id, std::string_view format) const {
   std::shared_lock lock(mutex_);
   const auto stored = schemas_.find(id);
   if (stored == schemas_.end()) return RegistryError::schema_id_not_found(id);
-  return SchemaById{id, stored->second.type, stored->second.schema, stored->second.references};
+  return SchemaById{id, stored->second.type,
+                    format.empty() ? stored->second.schema : stored->second.parsed->formatted(format),
+                    stored->second.references};
 }
 
 std::shared_ptr<const ParsedSchema> SchemaStore::parsed_schema_by_id(int32_t id) const {

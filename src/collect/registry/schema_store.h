@@ -107,13 +107,15 @@ class SchemaStore {
   std::vector<std::string> list_subjects(bool include_deleted, std::string_view prefix = "") const;
   // GET /subjects/{subject}/versions[?deleted=true]
   RegistryResult<std::vector<int32_t>> list_versions(std::string_view subject, bool include_deleted) const;
-  // GET /subjects/{subject}/versions/{version}[?deleted=true]
-  RegistryResult<SubjectSchema> get_version(std::string_view subject, VersionSpec version, bool include_deleted) const;
+  // GET /subjects/{subject}/versions/{version}[?deleted=true][&format=]
+  // `format` as ParsedSchema::formatted ("serialized" for PROTOBUF).
+  RegistryResult<SubjectSchema> get_version(std::string_view subject, VersionSpec version, bool include_deleted,
+                                            std::string_view format = {}) const;
   // GET /subjects/{subject}/versions/{version}/referencedby
   RegistryResult<std::vector<int32_t>> referenced_by(std::string_view subject, VersionSpec version) const;
 
-  // GET /schemas/ids/{id}
-  RegistryResult<SchemaById> get_schema_by_id(int32_t id) const;
+  // GET /schemas/ids/{id}[?format=]
+  RegistryResult<SchemaById> get_schema_by_id(int32_t id, std::string_view format = {}) const;
   // GET /schemas/ids/{id}/subjects and /versions
   RegistryResult<std::vector<std::string>> subjects_for_id(int32_t id, bool include_deleted) const;
   RegistryResult<std::vector<SubjectVersion>> versions_for_id(int32_t id, bool include_deleted) const;

@@ -279,6 +279,23 @@ TEST_F(SchemaStoreTest, AllThreeFormatsRegisterAndCheck) {
   EXPECT_EQ(store_.check_compatibility("proto-value", VersionSpec::of(3), proto).error().error_code, 40402);
 }
 
+TEST_F(SchemaStoreTest, ProtobufSchemasRegisteredAsBase64DescriptorsShareTheTextsId) {
+  SchemaRequest text{"syntax = \"proto3\";\npackage acme;\nmessage Order { string id = 1; }\n", SchemaType::kProtobuf, {}, false, {}, {}};
+  const RegisterOutcome first = must_register("orders-value", text);
+  auto serialized = store_.get_schema_by_id(first.id, "serialized");
+  ASSERT_TRUE(serialized.is_ok());
+  EXPECT_EQ(serialized->schema.find("message"), std::string::npos);
+  SchemaRequest binary = text;
+  binary.schema = serialized->schema;
+  const RegisterOutcome second = must_register("orders-value", binary);
+  EXPECT_EQ(second.id, first.id);
+  EXPECT_TRUE(second.already_registered);
+  auto found = store_.lookup_schema("orders-value", binary, false);
+  ASSERT_TRUE(found.is_ok());
+  EXPECT_EQ(found->version, 1);
+  EXPECT_EQ(store_.get_version("orders-value", VersionSpec::latest(), false, "serialized")->schema, serialized->schema);
+}
+
 TEST_F(SchemaStoreTest, RecordsAreWrittenInConfluentsLayout) {
   must_register("users-value", avro(R"("string")"));
   ASSERT_TRUE(store_.set_compatibility("users-value", "FULL").is_ok());

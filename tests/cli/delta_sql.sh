@@ -91,5 +91,14 @@ expect_error "a missing commit is an error naming it" \
 echo "garbage" > "$WORK/lake/silver/orders/_delta_log/00000000000000000002.json"
 expect_error "a malformed commit is an error naming file and version" \
   "SELECT * FROM silver.orders" "00000000000000000002.json (version 2): line 1"
+cp -r "$DATA/dat/with_checkpoint/delta" "$WORK/truncated"
+head -c 100 "$WORK/truncated/_delta_log/00000000000000000002.checkpoint.parquet" > "$WORK/truncated/cp" &&
+  mv "$WORK/truncated/cp" "$WORK/truncated/_delta_log/00000000000000000002.checkpoint.parquet"
+expect_error "a truncated checkpoint is an error naming the file and version" \
+  "SELECT * FROM delta_scan('$WORK/truncated')" "00000000000000000002.checkpoint.parquet (version 2)"
+cp -r "$DATA/dat/basic_append/delta" "$WORK/missing_file"
+rm "$WORK"/missing_file/part-*.parquet
+expect_error "a missing data file is an error naming the file and version" \
+  "SELECT * FROM delta_scan('$WORK/missing_file')" "of the table is missing (version 1)"
 if [[ $failures -gt 0 ]]; then echo "$failures failed"; exit 1; fi
 echo "all passed"

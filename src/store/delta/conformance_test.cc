@@ -176,8 +176,12 @@ TableOutcome run_table(sql::Connection& connection, const json& entry) {
       request.version = TableVersion(metadata["version"].get<int64_t>());
       auto snapshot = Snapshot::load(root, connection, request);
       if (!snapshot.is_ok()) return fail(name, snapshot.status());
-      if (snapshot->protocol().min_reader_version != metadata.value("min_reader_version", 0)) {
-        return fail(name, Status::corruption("min_reader_version differs"));
+      if (snapshot->protocol().min_reader_version != metadata.value("min_reader_version", 0) ||
+          snapshot->protocol().min_writer_version != metadata.value("min_writer_version", 0)) {
+        return fail(name, Status::corruption("protocol versions differ from table_version_metadata.json"));
+      }
+      if (metadata.contains("properties") && json(snapshot->metadata().configuration) != metadata["properties"]) {
+        return fail(name, Status::corruption("table properties differ from table_version_metadata.json"));
       }
       Status compared = compare_with_expected(connection, *snapshot, parquet_files_in(entry_dir.path() / "table_content.parquet"));
       if (!compared.is_ok()) return fail(name, compared);

@@ -131,6 +131,18 @@ Result<LogSegment> build_segment(const LogListing& listing, std::optional<TableV
     first_commit = checkpoint->first + 1;
   }
   for (int64_t v = target.value(); v >= first_commit; --v) {
+    const CompactionFile* widest = nullptr;
+    for (const auto& compaction : listing.compactions) {
+      if (compaction.last.value() == v && compaction.first.value() >= first_commit &&
+          compaction.first < compaction.last && (!widest || compaction.first < widest->first)) {
+        widest = &compaction;
+      }
+    }
+    if (widest) {
+      segment.commits_newest_first.push_back({TableVersion(v), widest->path, widest->first});
+      v = widest->first.value();
+      continue;
+    }
     auto commit = listing.commits.find(v);
     if (commit == listing.commits.end()) {
       if (listing.commits.empty() || v < listing.commits.begin()->first) {
@@ -140,7 +152,7 @@ Result<LogSegment> build_segment(const LogListing& listing, std::optional<TableV
       return Status::corruption("_delta_log: commit " + commit_file_name(TableVersion(v)) + " (version " +
                                 std::to_string(v) + ") is missing: versions are not contiguous");
     }
-    segment.commits_newest_first.push_back({TableVersion(v), commit->second});
+    segment.commits_newest_first.push_back({TableVersion(v), commit->second, TableVersion(v)});
   }
   return segment;
 }

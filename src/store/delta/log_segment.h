@@ -28,8 +28,11 @@ struct CheckpointFiles {
 };
 
 struct CommitFile {
-  TableVersion version;
+  TableVersion version;  // the newest version the file covers
   std::filesystem::path path;
+  // A log compaction file <first>.<version>.compacted.json stands for the
+  // commits first..version; for a plain commit first == version.
+  TableVersion first;
 };
 
 struct CompactionFile {
@@ -56,9 +59,9 @@ Result<LogListing> list_log(const std::filesystem::path& table_root);
 struct LogSegment {
   TableVersion version;
   std::optional<CheckpointFiles> checkpoint;
-  // Newest first: replay order. Log compaction files are an optional
-  // shortcut (PROTOCOL.md "Log Compaction Files"); loch replays the commits
-  // themselves, which are always present after the checkpoint.
+  // Newest first: replay order. Where a log compaction file covers a run of
+  // commits after the checkpoint, it replaces them (PROTOCOL.md "Log
+  // Compaction Files": it holds their reconciled actions).
   std::vector<CommitFile> commits_newest_first;
 };
 

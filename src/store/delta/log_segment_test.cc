@@ -63,6 +63,22 @@ TEST(LogSegment, IncompleteMultiPartCheckpointIsIgnored) {
   EXPECT_EQ(segment->checkpoint->parts.size(), 2u);
 }
 
+TEST(LogSegment, CompactionFileAfterTheCheckpointReplacesItsCommits) {
+  TempTable table;
+  for (int v = 0; v <= 6; ++v) table.touch(commit_file_name(TableVersion(v)));
+  table.touch("00000000000000000001.checkpoint.parquet");
+  table.touch("00000000000000000002.00000000000000000004.compacted.json");
+  table.touch("00000000000000000000.00000000000000000005.compacted.json");  // reaches before the checkpoint
+  auto segment = build_segment(*list_log(table.root()), std::nullopt);
+  ASSERT_TRUE(segment.is_ok());
+  ASSERT_EQ(segment->commits_newest_first.size(), 3u);  // 6, 5, compacted 2..4
+  EXPECT_EQ(segment->commits_newest_first[2].first, TableVersion(2));
+  EXPECT_EQ(segment->commits_newest_first[2].version, TableVersion(4));
+  // Time travel to inside the compacted range uses the commits.
+  segment = build_segment(*list_log(table.root()), TableVersion(3));
+  ASSERT_EQ(segment->commits_newest_first.size(), 2u);
+}
+
 TEST(LogSegment, GapInCommitsIsAnErrorNamingTheMissingCommit) {
   TempTable table;
   table.touch(commit_file_name(TableVersion(0)));

@@ -147,7 +147,21 @@ class AvroParser {
 
   static std::string path_or_root(const std::string& path) { return path.empty() ? "/" : path; }
 
+  // Bounds recursion so a hostile, deeply nested schema is an error, not a
+  // stack overflow.
+  static constexpr int kMaxDepth = 200;
+
   Result<const AvroNode*> parse(const ordered_json& j, const std::string& name_space, const std::string& path) {
+    if (depth_ >= kMaxDepth) {
+      return Status::invalid_argument(fmt::format("{}: schema nested deeper than {} levels", path_or_root(path), kMaxDepth));
+    }
+    ++depth_;
+    auto node = parse_at_depth(j, name_space, path);
+    --depth_;
+    return node;
+  }
+
+  Result<const AvroNode*> parse_at_depth(const ordered_json& j, const std::string& name_space, const std::string& path) {
     if (j.is_string()) return lookup(j.get<std::string>(), name_space, path);
     if (j.is_array()) return parse_union(j, name_space, path);
     if (!j.is_object()) {
@@ -402,6 +416,7 @@ class AvroParser {
   }
 
   AvroSchema& schema_;
+  int depth_ = 0;
 };
 
 Result<std::unique_ptr<AvroSchema>> AvroSchema::parse(std::string_view text,

@@ -111,6 +111,12 @@ TEST(AvroSchema, InvalidSchemasAreRejectedWithTheParsersMessage) {
   EXPECT_NE(parse_error("42").find("a schema must be"), std::string::npos);
 }
 
+TEST(AvroSchema, DeeplyNestedSchemasAreRejectedNotOverflowingTheStack) {
+  std::string nested = R"("int")";
+  for (int i = 0; i < 2000; ++i) nested = R"({"type":"array","items":)" + nested + "}";
+  EXPECT_NE(parse_error(nested).find("nested deeper than"), std::string::npos);
+}
+
 TEST(AvroSchema, ReferencedNamedTypesAreUsableByNameAndNotRepeatedInTheCanonicalText) {
   const ResolvedReference address{"com.acme.Address",
                                   R"({"type":"record","name":"Address","namespace":"com.acme","fields":[{"name":"city","type":"string"}]})"};

@@ -19,6 +19,9 @@ const std::set<std::string>& known_types() {
 
 Status validate(const ordered_json& schema, const std::string& path);
 
+// Bounds recursion: a hostile, deeply nested document is an error, not a stack overflow.
+constexpr size_t kMaxPathLength = 4096;
+
 Status validate_schema_map(const ordered_json& schema, const char* keyword, const std::string& path) {
   const auto it = schema.find(keyword);
   if (it == schema.end()) return Status::ok();
@@ -39,6 +42,7 @@ Status validate_non_negative(const ordered_json& schema, const char* keyword, co
 }
 
 Status validate(const ordered_json& schema, const std::string& path) {
+  if (path.size() > kMaxPathLength) return Status::invalid_argument(fmt::format("{:.64}...: schema nested too deeply", path));
   if (schema.is_boolean()) return Status::ok();
   if (!schema.is_object()) {
     return Status::invalid_argument(fmt::format("{}: a schema must be an object or a boolean, not {}", path, schema.dump()));
@@ -140,6 +144,10 @@ class JsonSchemaDiff {
         update_label_(update_is_new ? "new" : "old"), original_label_(update_is_new ? "old" : "new") {}
 
   void compare(const ordered_json& original_in, const ordered_json& update_in, const std::string& path) {
+    if (path.size() > kMaxPathLength) {
+      add("TYPE_CHANGED", path.substr(0, 64) + "...", "the schemas nest too deeply to compare");
+      return;
+    }
     const ordered_json* original = resolve(original_doc_, original_in);
     const ordered_json* update = resolve(update_doc_, update_in);
     if (original == nullptr || update == nullptr) {

@@ -43,6 +43,12 @@ TEST(JsonSchema, InvalidSchemasAreRejectedWithThePlaceOfTheError) {
   EXPECT_TRUE(JsonSchema::parse("true", {}).is_ok());
 }
 
+TEST(JsonSchema, DeeplyNestedSchemasAreRejectedNotOverflowingTheStack) {
+  std::string nested = R"({"type":"string"})";
+  for (int i = 0; i < 2000; ++i) nested = R"({"type":"array","items":)" + nested + "}";
+  EXPECT_NE(parse_error(nested).find("nested too deeply"), std::string::npos);
+}
+
 TEST(JsonSchemaCompatibility, EveryCaseGivesTheRightVerdictAtEveryLevel) {
   const std::string a = R"("a":{"type":"string"})";
   const std::string b = R"("b":{"type":"integer"})";

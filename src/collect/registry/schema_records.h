@@ -1,5 +1,5 @@
 // The records the registry keeps in its compacted `_schemas` topic, in
-// Confluent's layout (grammar: doc/registry_format.md), so that the store is
+// Confluent's layout (grammar: doc/registry-format.md), so that the store is
 // rebuilt by replaying them in order and a log written by loch reads like
 // one written by Confluent:
 //

@@ -1,5 +1,5 @@
 // Confluent's wire format for records whose schema lives in a registry
-// (grammar: doc/registry_format.md):
+// (grammar: doc/registry-format.md):
 //
 //   record   = magic:u8(0) schema_id:u32be [message_indexes] payload
 //   message_indexes (PROTOBUF only) = count:zigzag-varint index:zigzag-varint*count

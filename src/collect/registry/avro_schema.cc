@@ -530,8 +530,10 @@ class AvroWriter {
         if (field.doc) f["doc"] = *field.doc;
         if (field.default_value) f["default"] = ordered_json::parse(field.default_value->dump());
         if (field.order != "ascending") f["order"] = field.order;
-        add_props(field.props, f);
+        // Java writes a field's aliases before its other properties (and a
+        // named type's after them).
         if (!field.aliases.empty()) f["aliases"] = field.aliases;
+        add_props(field.props, f);
       }
       fields.push_back(std::move(f));
     }

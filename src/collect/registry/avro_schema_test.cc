@@ -80,6 +80,11 @@ TEST(AvroSchema, CanonicalTextIsCompactKeepsDefaultsDocsAndLogicalTypesAndIsStab
   auto again = parse_ok(canonical);
   ASSERT_NE(again, nullptr);
   EXPECT_EQ(again->canonical(), canonical);
+  auto field_attributes = parse_ok(user(R"({"x":1,"aliases":["b"],"order":"descending","default":1,"doc":"d","type":"int","name":"a"})"));
+  ASSERT_NE(field_attributes, nullptr);
+  EXPECT_EQ(field_attributes->canonical(),
+            R"({"type":"record","name":"User","namespace":"com.acme","fields":[)"
+            R"({"name":"a","type":"int","doc":"d","default":1,"order":"descending","aliases":["b"],"x":1}]})");
   EXPECT_EQ(parse_ok(R"("string")")->canonical(), R"("string")");
   EXPECT_EQ(parse_ok(R"({"type":"string"})")->canonical(), R"("string")");
 }

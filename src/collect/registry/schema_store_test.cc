@@ -254,6 +254,34 @@ TEST_F(SchemaStoreTest, ReferencesResolveAndProtectWhatTheyReferTo) {
   EXPECT_EQ(invalid.error().error_code, 42201);
 }
 
+TEST_F(SchemaStoreTest, ProtobufAndJsonReferencesResolveThroughTheStore) {
+  SchemaRequest money{"syntax = \"proto3\";\npackage acme;\nmessage Money { int64 cents = 1; }\n", SchemaType::kProtobuf, {}, false, {}, {}};
+  must_register("money", money);
+  SchemaRequest order{"syntax = \"proto3\";\npackage acme;\nimport \"money.proto\";\nmessage Order { Money total = 1; }\n",
+                      SchemaType::kProtobuf, {{"money.proto", "money", 1}}, false, {}, {}};
+  EXPECT_EQ(must_register("orders-value", order).id, 2);
+  SchemaRequest unresolved = order;
+  unresolved.references.clear();
+  auto refused = store_.register_schema("orders-value", unresolved);
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_EQ(refused.error().error_code, 42201);
+  EXPECT_NE(refused.error().message.find("money.proto"), std::string::npos);
+
+  SchemaRequest address{R"({"type":"object","properties":{"zip":{"type":"string"}}})", SchemaType::kJson, {}, false, {}, {}};
+  must_register("address", address);
+  SchemaRequest user{R"({"type":"object","properties":{"home":{"$ref":"address.json"}}})", SchemaType::kJson,
+                     {{"address.json", "address", 1}}, false, {}, {}};
+  must_register("users-value", user);
+  ASSERT_TRUE(store_.set_compatibility("users-value", "FORWARD").is_ok());
+  // The old reader sees "home" through the reference; an integer zip breaks it.
+  SchemaRequest widened{R"({"type":"object","properties":{"home":{"type":"object","properties":{"zip":{"type":"integer"}}}}})",
+                        SchemaType::kJson, {}, false, {}, {}};
+  auto report = store_.check_compatibility("users-value", std::nullopt, widened);
+  ASSERT_TRUE(report.is_ok());
+  EXPECT_FALSE(report->is_compatible);
+  EXPECT_NE(report->messages[0].find("#/properties/home/properties/zip"), std::string::npos);
+}
+
 TEST_F(SchemaStoreTest, AllThreeFormatsRegisterAndCheck) {
   SchemaRequest json{R"({"type":"object","properties":{"a":{"type":"string"}}})", SchemaType::kJson, {}, false, {}, {}};
   SchemaRequest proto{"syntax = \"proto3\";\nmessage Order { string id = 1; }\n", SchemaType::kProtobuf, {}, false, {}, {}};

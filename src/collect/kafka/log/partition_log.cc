@@ -159,6 +159,14 @@ Status PartitionLog::recover(LogRecovery* recovery) {
 
 Result<AppendResult> PartitionLog::append(std::string_view batch, Durability durability) {
   LOCH_ASSIGN_OR_RETURN(RecordBatchHeader header, validate_record_batch(batch));
+  // A producer's batch numbers its records 0..n-1 (Kafka's LogValidator
+  // refuses anything else); without this a client could make the log skip
+  // up to 2^31 offsets. Batches rewritten by compaction may have gaps, but
+  // those never come through append.
+  if (header.records_count < 1 || header.last_offset_delta != header.records_count - 1) {
+    return Status::corruption(fmt::format("record batch with {} records and lastOffsetDelta {}",
+                                          header.records_count, header.last_offset_delta));
+  }
   AppendResult result;
   FlushPolicy policy;
   int64_t last_offset_plus_one;

@@ -115,8 +115,9 @@ class PartitionLog {
   PartitionLog& operator=(const PartitionLog&) = delete;
 
   // Appends one record batch (magic v2, exactly one batch), assigning it the
-  // offsets from log_end_offset(). Validates the length, magic and CRC-32C
-  // and the max.message.bytes limit first; rolls the segment when
+  // offsets from log_end_offset(). Validates the length, magic and CRC-32C,
+  // that lastOffsetDelta is recordsCount - 1 (>= 1 record), and the
+  // max.message.bytes limit first; rolls the segment when
   // segment.bytes or segment.ms says so.
   Result<AppendResult> append(std::string_view batch, Durability durability = Durability::kSyncBeforeReturn);
 

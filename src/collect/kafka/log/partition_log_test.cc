@@ -114,6 +114,11 @@ TEST(PartitionLog, CorruptOrOversizedBatchesAreRejectedAndNothingIsWritten) {
   damaged.back() ^= 1;
   EXPECT_EQ(log->append(damaged).status().code(), StatusCode::kCorruption);
   EXPECT_EQ(log->append(batch_of(2, 1).substr(0, 40)).status().code(), StatusCode::kCorruption);
+  std::string skipping = batch_of(2, 1);
+  put_be32(skipping.data() + RecordBatchHeader::kLastOffsetDeltaPos, 1000);
+  put_be32(skipping.data() + RecordBatchHeader::kCrcPos, compute_batch_crc(skipping));
+  EXPECT_EQ(log->append(skipping).status().code(), StatusCode::kCorruption);
+  EXPECT_EQ(log->append(make_record_batch({}, 1)).status().code(), StatusCode::kCorruption);
   auto too_large = log->append(batch_of(50, 1));
   EXPECT_EQ(too_large.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(too_large.status().message().find("max.message.bytes"), std::string::npos);

@@ -609,6 +609,10 @@ void GroupCoordinator::tick() {
     if (loaded_ && !shut_down_) {
       Millis now = clock_();
       for (auto& [id, group] : groups_) expire_group(*group, now);
+      if (now >= next_retention_check_) {
+        expire_offsets(now);
+        next_retention_check_ = now + options_.offsets_retention_check_interval;
+      }
     }
     ready.swap(deferred_);
   }

@@ -58,6 +58,8 @@ class GroupCoordinator {
     Millis max_session_timeout{1'800'000};   // group.max.session.timeout.ms
     Millis initial_rebalance_delay{3'000};   // group.initial.rebalance.delay.ms
     Millis new_member_join_timeout{300'000};  // Kafka's fixed NewMemberJoinTimeoutMs
+    Millis offsets_retention{7 * 24 * 3'600'000};     // offsets.retention.minutes (7 days)
+    Millis offsets_retention_check_interval{600'000};  // offsets.retention.check.interval.ms
     int32_t max_group_size = std::numeric_limits<int32_t>::max();  // group.max.size
     size_t max_offset_metadata_bytes = 4096;                       // offset.metadata.max.bytes
     // Whether a committed partition exists (else UNKNOWN_TOPIC_OR_PARTITION).
@@ -98,6 +100,10 @@ class GroupCoordinator {
   // Expires members whose session ran out and MEMBER_ID_REQUIRED ids never
   // used, ends join phases whose delay or rebalance timeout passed, and
   // removes members that did not SyncGroup within the rebalance timeout.
+  // Every offsets_retention_check_interval it also expires offsets as Kafka
+  // does (KIP-211): a consumer group's once it has been Empty for
+  // offsets_retention, a standalone consumer's each offsets_retention after
+  // its commit; an Empty group left without offsets is deleted.
   void tick();
 
  private:
@@ -135,6 +141,7 @@ class GroupCoordinator {
   // Offsets, persistence and administration (group_offsets.cc).
   Status persist_group(const Group& group, Millis now);
   ErrorCode commit_error(Group& group, const OffsetCommitRequest& request) const;
+  void expire_offsets(Millis now);
 
   // Queue a completion to run once the mutex is released.
   void answer(JoinCompletion done, JoinGroupResult result);
@@ -151,6 +158,7 @@ class GroupCoordinator {
   Deferred deferred_;                                     // guarded by mutex_
   bool loaded_ = false;                                   // guarded by mutex_
   bool shut_down_ = false;                                // guarded by mutex_
+  Millis next_retention_check_{0};                        // guarded by mutex_
   std::mt19937_64 random_;                                // guarded by mutex_
 };
 

@@ -521,6 +521,51 @@ TEST_F(ConsumerGroup, MembersThatDoNotComeBackAfterARestartExpire) {
   EXPECT_EQ(state(), "Empty") << "the empty generation was stored too";
 }
 
+TEST_F(ConsumerGroup, AStandaloneConsumersOffsetsExpireOneRetentionPeriodAfterTheirCommit) {
+  options_.offsets_retention = 1h;
+  options_.offsets_retention_check_interval = 1min;
+  start();
+  EXPECT_EQ(commit("", -1, 10, std::nullopt, PartitionId(0)), ErrorCode::kNone);
+  advance(30min);
+  EXPECT_EQ(commit("", -1, 20, std::nullopt, PartitionId(1)), ErrorCode::kNone);
+  advance(31min);  // partition 0 was committed 61 minutes ago
+  EXPECT_EQ(committed(PartitionId(0)), -1);
+  EXPECT_EQ(committed(PartitionId(1)), 20);
+  advance(30min);
+  EXPECT_EQ(committed(PartitionId(1)), -1);
+  EXPECT_TRUE(coordinator_->list_groups({}).groups.empty()) << "an empty group without offsets is removed";
+
+  coordinator_.reset();
+  start();
+  EXPECT_EQ(committed(PartitionId(1)), -1) << "the expiry was stored as tombstones";
+  EXPECT_TRUE(coordinator_->list_groups({}).groups.empty());
+}
+
+TEST_F(ConsumerGroup, AConsumerGroupsOffsetsExpireOnlyOnceItHasBeenEmptyForTheRetentionPeriod) {
+  options_.offsets_retention = 1h;
+  options_.offsets_retention_check_interval = 1min;
+  start();
+  Formed f = form_group_of_two();
+  EXPECT_EQ(commit(f.leader, f.generation, 10), ErrorCode::kNone);
+  for (int i = 0; i < 2 * 720; ++i) {  // two hours of heartbeats, every 5 s
+    advance(5s);
+    ASSERT_EQ(heartbeat(f.leader, f.generation), ErrorCode::kNone);
+    ASSERT_EQ(heartbeat(f.follower, f.generation), ErrorCode::kNone);
+  }
+  EXPECT_EQ(committed(), 10) << "a group with members keeps its offsets";
+
+  coordinator_->leave_group({"g", {{f.leader, std::nullopt, std::nullopt}, {f.follower, std::nullopt, std::nullopt}}});
+  EXPECT_EQ(state(), "Empty");
+  advance(30min);
+  coordinator_.reset();  // a restart keeps the time the group became Empty
+  start();
+  advance(20min);
+  EXPECT_EQ(committed(), 10);
+  advance(11min);  // 61 minutes after the group became Empty
+  EXPECT_EQ(committed(), -1);
+  EXPECT_EQ(state(), "Dead");
+}
+
 TEST_F(ConsumerGroup, DeletingAGroupWithMembersIsRefusedAndAnEmptyOneIsForgottenForGood) {
   Formed f = form_group_of_two();
   EXPECT_EQ(commit(f.leader, f.generation, 3), ErrorCode::kNone);

@@ -36,6 +36,7 @@ Status GroupCoordinator::load() {
   const Millis now = clock_();
   groups_.clear();
   std::map<std::string, bool> has_metadata;  // false after a group tombstone
+  std::map<std::string, Millis> empty_since;  // current_state_timestamp of stored generations
   Status replayed = store_.replay([&](const OffsetsRecord& record) -> Status {
     LOCH_ASSIGN_OR_RETURN(ConsumerOffsetsKey key, decode_consumer_offsets_key(record.key));
     if (const auto* offset_key = std::get_if<OffsetCommitKey>(&key)) {
@@ -79,6 +80,11 @@ Status GroupCoordinator::load() {
         group.add(std::move(member), snapshot.protocol_type);
       }
       group.leader = snapshot.leader;
+      if (snapshot.current_state_timestamp_ms >= 0) {
+        empty_since[group_key->group] = Millis(snapshot.current_state_timestamp_ms);
+      } else {
+        empty_since.erase(group_key->group);
+      }
       return Status::ok();
     }
     return Status::ok();  // a record kind loch does not use (Kafka 4's consumer-group records)
@@ -93,12 +99,56 @@ Status GroupCoordinator::load() {
       it = groups_.erase(it);
       continue;
     }
-    group.transition_to(group.has_members() ? GroupState::kStable : GroupState::kEmpty, now);
+    // An Empty group's offsets expire counting from when it became Empty,
+    // which the stored generation remembers.
+    Millis since = now;
+    if (auto stored = empty_since.find(group.id()); stored != empty_since.end() && !group.has_members()) {
+      since = stored->second;
+    }
+    group.transition_to(group.has_members() ? GroupState::kStable : GroupState::kEmpty, since);
     ++it;
   }
+  next_retention_check_ = now + options_.offsets_retention_check_interval;
   loaded_ = true;
   spdlog::info("group coordinator: loaded {} groups", groups_.size());
   return Status::ok();
+}
+
+// ---- retention ----
+
+void GroupCoordinator::expire_offsets(Millis now) {
+  for (auto it = groups_.begin(); it != groups_.end();) {
+    Group& group = *it->second;
+    ++it;  // the group may be erased below
+    if (!group.is(GroupState::kEmpty)) continue;  // members keep their offsets alive
+    std::vector<TopicPartition> expired;
+    for (const auto& [tp, value] : group.offsets) {
+      // A consumer group's offsets age together from when the last member
+      // left; a standalone consumer's each from its own commit.
+      Millis base = group.protocol_type ? group.state_since() : Millis(value.commit_timestamp_ms);
+      if (now - base >= options_.offsets_retention) expired.push_back(tp);
+    }
+    std::vector<OffsetsRecord> tombstones;
+    for (const TopicPartition& tp : expired) {
+      tombstones.push_back({group.id(), encode_offset_commit_key({group.id(), tp.topic, tp.partition}), std::nullopt});
+    }
+    // A group someone is joining (it holds MEMBER_ID_REQUIRED ids) stays.
+    const bool forget_group = expired.size() == group.offsets.size() && group.pending_members.empty();
+    if (forget_group) tombstones.push_back(group_metadata_record(group.id(), std::nullopt));
+    if (tombstones.empty()) continue;
+    if (Status stored = store_.append(tombstones); !stored.is_ok()) {
+      spdlog::warn("group {}: cannot store expired offsets, retrying later: {}", group.id(), stored.to_string());
+      continue;
+    }
+    for (const TopicPartition& tp : expired) group.offsets.erase(tp);
+    if (!expired.empty()) spdlog::info("group {}: {} offsets expired", group.id(), expired.size());
+    if (forget_group) {
+      spdlog::info("group {}: empty and without offsets: removed", group.id());
+      group.transition_to(GroupState::kDead, now);
+      const std::string id = group.id();  // erase destroys the group that owns the string
+      groups_.erase(id);
+    }
+  }
 }
 
 // ---- OffsetCommit ----

@@ -10,7 +10,21 @@
 namespace loch::kafka {
 namespace {
 
-bool rewritable(const RecordBatchHeader& h) { return !h.is_compressed() && !h.is_transactional() && !h.is_control(); }
+// The records of a batch the cleaner may rewrite; nullopt for batches it
+// copies whole: transactional and control batches, and compressed ones it
+// cannot decompress (no decompressor, or the codec failed on them).
+Result<std::optional<std::vector<Record>>> rewritable_records(const RecordBatchHeader& h, std::string_view bytes,
+                                                              const Decompressor& decompress) {
+  using Records = std::optional<std::vector<Record>>;
+  if (h.is_transactional() || h.is_control()) return Records();
+  if (h.is_compressed() && !decompress) return Records();
+  auto records = decode_records(bytes, decompress);
+  if (!records.is_ok()) {
+    if (h.is_compressed()) return Records();
+    return records.status();
+  }
+  return Records(std::move(records).value());
+}
 
 int64_t record_timestamp(const RecordBatchHeader& h, const Record& r) {
   if (h.attributes & RecordBatchHeader::kTimestampTypeLogAppend) return h.max_timestamp;
@@ -36,11 +50,12 @@ Status for_each_batch(const Segment& segment, uint64_t limit, Visit visit) {
 
 }  // namespace
 
-Status collect_latest_offsets(const Segment& segment, uint64_t limit, LatestOffsetByKey& latest) {
+Status collect_latest_offsets(const Segment& segment, uint64_t limit, const Decompressor& decompress,
+                              LatestOffsetByKey& latest) {
   return for_each_batch(segment, limit, [&](const RecordBatchHeader& h, const std::string& bytes) -> Status {
-    if (!rewritable(h)) return Status::ok();
-    LOCH_ASSIGN_OR_RETURN(auto records, decode_records(bytes));
-    for (const Record& r : records) {
+    LOCH_ASSIGN_OR_RETURN(auto records, rewritable_records(h, bytes, decompress));
+    if (!records) return Status::ok();
+    for (const Record& r : *records) {
       if (r.key) latest[*r.key] = h.base_offset + r.offset_delta;
     }
     return Status::ok();
@@ -48,17 +63,19 @@ Status collect_latest_offsets(const Segment& segment, uint64_t limit, LatestOffs
 }
 
 Result<CleanedSegment> clean_segment(const Segment& segment, uint64_t limit, const LatestOffsetByKey& latest,
-                                     int64_t tombstone_horizon_ms, const std::string& output_path) {
+                                     int64_t tombstone_horizon_ms, const Decompressor& decompress,
+                                     const std::string& output_path) {
   CleanedSegment result;
   result.bytes_before = limit;
   std::string output;
   Status status = for_each_batch(segment, limit, [&](const RecordBatchHeader& h, const std::string& bytes) -> Status {
-    if (!rewritable(h)) {
+    LOCH_ASSIGN_OR_RETURN(auto decoded, rewritable_records(h, bytes, decompress));
+    if (!decoded) {
       ++result.batches_not_compacted;
       output += bytes;
       return Status::ok();
     }
-    LOCH_ASSIGN_OR_RETURN(auto records, decode_records(bytes));
+    std::vector<Record>& records = *decoded;
     std::vector<Record> kept;
     for (Record& r : records) {
       int64_t offset = h.base_offset + r.offset_delta;
@@ -74,6 +91,8 @@ Result<CleanedSegment> clean_segment(const Segment& segment, uint64_t limit, con
     if (kept.size() == records.size()) {
       output += bytes;
     } else if (!kept.empty()) {
+      // Written uncompressed: the log has no compressors (nor needs them:
+      // compaction already removed what made the batch large).
       output += encode_record_batch(h, kept);
     }
     return Status::ok();

@@ -4,16 +4,20 @@
 // lastOffsetDelta, timestamps and producer fields, and its kept records keep
 // their offsetDelta, so consumers see gaps, never renumbered records.
 //
-// Not rewritten, copied whole: compressed batches (loch's log does not
-// decompress: their records are kept, and their keys do not supersede older
-// ones), transactional batches and control batches (their meaning depends on
-// transaction markers; exactly-once is part 2 of the broker).
+// Compressed batches are decompressed with the Decompressor the broker
+// gives (the protocol library's codecs) and, when records are dropped,
+// rewritten uncompressed. Copied whole: compressed batches when no
+// Decompressor is given or it fails on them (their records are kept and
+// their keys do not supersede older ones), transactional batches and control
+// batches (their meaning depends on transaction markers; exactly-once is
+// part 2 of the broker).
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <unordered_map>
 
+#include "collect/kafka/log/record.h"
 #include "collect/kafka/log/segment.h"
 #include "common/result.h"
 
@@ -25,7 +29,8 @@ using LatestOffsetByKey = std::unordered_map<std::string, int64_t>;
 
 // Adds the keys of the segment's bytes below `limit` to `latest`; segments
 // must be given oldest first.
-Status collect_latest_offsets(const Segment& segment, uint64_t limit, LatestOffsetByKey& latest);
+Status collect_latest_offsets(const Segment& segment, uint64_t limit, const Decompressor& decompress,
+                              LatestOffsetByKey& latest);
 
 struct CleanedSegment {
   bool changed = false;  // false: nothing to drop; no file was written
@@ -42,6 +47,7 @@ struct CleanedSegment {
 // timestamp is older than `tombstone_horizon_ms`. Batches left empty are
 // dropped.
 Result<CleanedSegment> clean_segment(const Segment& segment, uint64_t limit, const LatestOffsetByKey& latest,
-                                     int64_t tombstone_horizon_ms, const std::string& output_path);
+                                     int64_t tombstone_horizon_ms, const Decompressor& decompress,
+                                     const std::string& output_path);
 
 }  // namespace loch::kafka

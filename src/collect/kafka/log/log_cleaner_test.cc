@@ -181,6 +181,57 @@ TEST_F(CompactedLogTest, CompressedBatchesAreKeptWhole) {
   EXPECT_TRUE(RecordBatchHeader::parse(read->bytes)->is_compressed());
 }
 
+// A stand-in codec: "zstd" (4) batches whose records section is stored as
+// is, so the test needs no compressor; anything else fails to decompress.
+Result<std::string> identity_zstd(int codec, std::string_view compressed) {
+  if (codec != 4) return Status::not_supported("codec " + std::to_string(codec));
+  return std::string(compressed);
+}
+
+std::string marked_compressed(std::string batch, int codec) {
+  put_be16(batch.data() + RecordBatchHeader::kAttributesPos, static_cast<uint16_t>(codec));
+  put_be32(batch.data() + RecordBatchHeader::kCrcPos, compute_batch_crc(batch));
+  return batch;
+}
+
+TEST(LogCleaner, CompressedBatchesAreCompactedThroughTheDecompressorAndRewrittenUncompressed) {
+  TemporaryDirectory dir;
+  PartitionLogOptions options;
+  options.config.cleanup_compact = true;
+  options.config.segment_bytes = 400;
+  options.decompress = identity_zstd;
+  auto opened = PartitionLog::open(dir.path() + "/t-0", options);
+  ASSERT_TRUE(opened.is_ok());
+  PartitionLog& log = **opened;
+  // Offsets 0..2 in one "zstd" batch: a, b, c. Later a and b are rewritten.
+  ASSERT_TRUE(log.append(marked_compressed(make_record_batch({{"a", "1"}, {"b", "1"}, {"c", "1"}}, 5), 4)).is_ok());
+  // Offsets 3..5 in a batch of a codec the decompressor does not know.
+  ASSERT_TRUE(log.append(marked_compressed(make_record_batch({{"a", "2"}, {"x", "2"}, {"y", "2"}}, 5), 2)).is_ok());
+  ASSERT_TRUE(log.append(make_record_batch({{"a", "3"}}, 5)).is_ok());  // 6
+  ASSERT_TRUE(log.append(make_record_batch({{"b", "3"}}, 5)).is_ok());  // 7
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(log.append(make_record_batch({{"z", std::to_string(i)}}, 5)).is_ok());
+
+  auto result = log.compact();
+  ASSERT_TRUE(result.is_ok()) << result.status().to_string();
+  EXPECT_EQ(result->batches_not_compacted, 1);  // the snappy-marked batch
+  auto read = log.read(Offset(0), size_t{1} << 20);
+  ASSERT_TRUE(read.is_ok());
+  auto first = validate_record_batch(read->bytes.substr(0, RecordBatchHeader::parse(read->bytes)->total_size()));
+  ASSERT_TRUE(first.is_ok()) << first.status().to_string();
+  EXPECT_EQ(first->base_offset, 0);
+  EXPECT_EQ(first->last_offset_delta, 2);   // the offset range is kept
+  EXPECT_FALSE(first->is_compressed());     // rewritten without compression
+  auto records = decode_records(read->bytes.substr(0, first->total_size()));
+  ASSERT_TRUE(records.is_ok());
+  ASSERT_EQ(records->size(), 1u);
+  EXPECT_EQ(*(*records)[0].key, "c");
+  EXPECT_EQ((*records)[0].offset_delta, 2);
+  auto second = RecordBatchHeader::parse(std::string_view(read->bytes).substr(first->total_size()));
+  ASSERT_TRUE(second.is_ok());
+  EXPECT_EQ(second->base_offset, 3);
+  EXPECT_EQ(second->compression(), 2);  // kept whole
+}
+
 TEST(LogCleaner, ALogWithoutCompactPolicyIsLeftAlone) {
   TemporaryDirectory dir;
   PartitionLogOptions options;

@@ -92,6 +92,7 @@ Result<std::shared_ptr<PartitionLog>> LogManager::open_partition(const std::stri
   PartitionLogOptions options;
   options.config = config;
   options.clock = options_.clock;
+  options.decompress = options_.decompress;
   LogRecovery recovery;
   LOCH_ASSIGN_OR_RETURN(auto log, PartitionLog::open(partition_dir(topic, partition), options, &recovery));
   if (recovery.truncated) spdlog::warn("kafka log {}-{}: {}", topic, partition, recovery.summary());

@@ -31,6 +31,7 @@ struct LogManagerOptions {
   std::string data_dir;  // logs go to <data_dir>/kafka
   LogConfig defaults;    // the broker's defaults; topics override them by name
   Clock clock = system_clock_ms;
+  Decompressor decompress;  // handed to every PartitionLog (compaction, ListOffsets)
 };
 
 struct TopicDescription {

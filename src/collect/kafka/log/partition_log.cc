@@ -64,6 +64,7 @@ PartitionLog::PartitionLog(std::string dir, PartitionLogOptions options)
     : dir_(std::move(dir)),
       clock_(std::move(options.clock)),
       validate_all_segments_(options.validate_all_segments),
+      decompress_(std::move(options.decompress)),
       config_(options.config) {}
 
 PartitionLog::~PartitionLog() {
@@ -347,12 +348,12 @@ Result<std::optional<TimestampOffset>> PartitionLog::offset_for_timestamp(int64_
     }));
     if (!match) continue;
     const RecordBatchHeader& h = match->header;
-    if (h.is_compressed() || (h.attributes & RecordBatchHeader::kTimestampTypeLogAppend)) {
+    if ((h.is_compressed() && !decompress_) || (h.attributes & RecordBatchHeader::kTimestampTypeLogAppend)) {
       return std::optional<TimestampOffset>(TimestampOffset{Offset(std::max(h.base_offset, log_start)), h.max_timestamp});
     }
     std::string bytes;
     LOCH_RETURN_IF_ERROR(part.segment->read(match->position, h.total_size(), bytes));
-    LOCH_ASSIGN_OR_RETURN(auto records, decode_records(bytes));
+    LOCH_ASSIGN_OR_RETURN(auto records, decode_records(bytes, decompress_));
     for (const Record& r : records) {
       int64_t offset = h.base_offset + r.offset_delta;
       int64_t record_time = h.base_timestamp + r.timestamp_delta;
@@ -500,11 +501,13 @@ Result<CompactionResult> PartitionLog::compact() {
   }
   CompactionResult result;
   LatestOffsetByKey latest;
-  for (const Part& part : parts) LOCH_RETURN_IF_ERROR(collect_latest_offsets(*part.segment, part.limit, latest));
+  for (const Part& part : parts) {
+    LOCH_RETURN_IF_ERROR(collect_latest_offsets(*part.segment, part.limit, decompress_, latest));
+  }
   for (const Part& part : parts) {
     std::string cleaned_path = part.segment->log_path() + ".cleaned";
     LOCH_ASSIGN_OR_RETURN(CleanedSegment cleaned,
-                          clean_segment(*part.segment, part.limit, latest, tombstone_horizon, cleaned_path));
+                          clean_segment(*part.segment, part.limit, latest, tombstone_horizon, decompress_, cleaned_path));
     result.batches_not_compacted += cleaned.batches_not_compacted;
     result.bytes_before += cleaned.bytes_before;
     result.bytes_after += cleaned.changed ? cleaned.bytes_after : cleaned.bytes_before;

@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "collect/kafka/log/log_config.h"
+#include "collect/kafka/log/record.h"
 #include "collect/kafka/log/segment.h"
 #include "common/result.h"
 #include "common/strong_types.h"
@@ -53,6 +54,9 @@ struct PartitionLogOptions {
   // Validate the CRC of every batch of every segment on open, not only of the
   // newest segment (older ones were fsynced when the next one was created).
   bool validate_all_segments = false;
+  // Lets compaction and ListOffsets look inside compressed batches (the
+  // protocol library's codecs); without it they treat such batches whole.
+  Decompressor decompress;
 };
 
 // What open() found: the recovery of each segment it validated or rebuilt.
@@ -128,8 +132,9 @@ class PartitionLog {
   Result<ReadResult> read(Offset offset, size_t max_bytes) const;
 
   // The first offset whose record timestamp is >= `timestamp` (ListOffsets),
-  // or nullopt when every record is older. Exact for uncompressed batches; a
-  // compressed batch answers with its base offset and maxTimestamp.
+  // or nullopt when every record is older. Exact, except in a compressed
+  // batch without a Decompressor, which answers with its base offset and
+  // maxTimestamp.
   Result<std::optional<TimestampOffset>> offset_for_timestamp(int64_t timestamp) const;
 
   // Calls `visit` with the header of each batch from the one containing
@@ -169,8 +174,9 @@ class PartitionLog {
 
   // cleanup.policy=compact: rewrites every segment but the active one,
   // keeping the last record of each key and dropping tombstones older than
-  // delete.retention.ms; offsets are preserved. Only uncompressed,
-  // non-transactional data batches are rewritten; others are kept whole.
+  // delete.retention.ms; offsets are preserved. Transactional and control
+  // batches, and compressed ones without a Decompressor, are kept whole
+  // (log_cleaner.h).
   Result<CompactionResult> compact();
 
   // Replaces the settings (AlterConfigs); takes effect from the next append.
@@ -193,6 +199,7 @@ class PartitionLog {
   const std::string dir_;
   const Clock clock_;
   const bool validate_all_segments_;
+  const Decompressor decompress_;
 
   mutable std::mutex mutex_;
   LogConfig config_;                                       // guarded by mutex_

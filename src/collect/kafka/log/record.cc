@@ -32,17 +32,25 @@ void append_nullable_bytes(const std::optional<std::string>& bytes, std::string&
 
 }  // namespace
 
-Result<std::vector<Record>> decode_records(std::string_view batch) {
+Result<std::vector<Record>> decode_records(std::string_view batch, const Decompressor& decompress) {
   LOCH_ASSIGN_OR_RETURN(RecordBatchHeader h, RecordBatchHeader::parse(batch));
-  if (h.is_compressed()) {
-    return Status::not_supported(fmt::format("record batch at offset {} is compressed (codec {})", h.base_offset,
-                                             h.compression()));
-  }
-  if (h.total_size() > batch.size() || h.records_count < 0) {
+  if (h.batch_length < static_cast<int32_t>(RecordBatchHeader::kSize - RecordBatchHeader::kLengthFieldEnd) ||
+      h.total_size() > batch.size() || h.records_count < 0) {
     return Status::corruption(fmt::format("record batch at offset {}: length {} beyond {} bytes", h.base_offset,
                                           h.batch_length, batch.size()));
   }
   std::string_view in = batch.substr(RecordBatchHeader::kSize, h.total_size() - RecordBatchHeader::kSize);
+  std::string decompressed;
+  if (h.is_compressed()) {
+    if (!decompress) {
+      return Status::not_supported(fmt::format("record batch at offset {} is compressed (codec {})", h.base_offset,
+                                               h.compression()));
+    }
+    auto plain = decompress(h.compression(), in);
+    if (!plain.is_ok()) return plain.status().with_context(fmt::format("record batch at offset {}", h.base_offset));
+    decompressed = std::move(plain).value();
+    in = decompressed;
+  }
   auto corrupt = [&](int index, std::string_view what) {
     return Status::corruption(
         fmt::format("record batch at offset {}: record {}: {}", h.base_offset, index, what));

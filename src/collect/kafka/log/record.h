@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,10 +35,17 @@ struct Record {
   friend bool operator==(const Record&, const Record&) = default;
 };
 
-// The records of one uncompressed batch (validated or not: the record
-// framing is checked, the CRC is not). kNotSupported for compressed batches,
-// kCorruption when the framing does not add up.
-Result<std::vector<Record>> decode_records(std::string_view batch);
+// Turns the records section of a compressed batch (the bytes after the
+// 61-byte header) into the uncompressed records section. `codec` is the
+// attributes' compression field (1 gzip, 2 snappy, 3 lz4, 4 zstd). The log
+// has no codecs of its own; the broker passes the protocol library's.
+using Decompressor = std::function<Result<std::string>(int codec, std::string_view compressed)>;
+
+// The records of one batch (validated or not: the record framing is
+// checked, the CRC is not). A compressed batch is decompressed with
+// `decompress`; without one it is kNotSupported. kCorruption when the
+// framing does not add up.
+Result<std::vector<Record>> decode_records(std::string_view batch, const Decompressor& decompress = nullptr);
 
 // Appends one record in its wire form (length varint first).
 void append_record(const Record& record, std::string& out);

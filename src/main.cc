@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/serve_command.h"
 #include "cli/sql_command.h"
 #include "common/settings.h"
 #include "common/shutdown.h"
@@ -20,6 +21,7 @@ int main(int argc, char** argv) {
 
   loch::Settings settings;
   int exit_code = 0;
+  loch::cli::register_serve_command(app, settings, &exit_code);
   loch::cli::register_sql_command(app, settings, &exit_code);
 
   try {

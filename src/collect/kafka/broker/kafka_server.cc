@@ -34,11 +34,11 @@ Result<RequestPrefix> parse_request_prefix(std::string_view frame) {
   return prefix;
 }
 
-KafkaServer::KafkaServer(Options options, RequestHandler& handler) : options_(std::move(options)), handler_(handler) {}
+KafkaServer::KafkaServer(Options options) : options_(std::move(options)) {}
 
 KafkaServer::~KafkaServer() { stop(); }
 
-Status KafkaServer::start() {
+Status KafkaServer::bind() {
   try {
     tcp::endpoint endpoint(asio::ip::make_address(options_.host), options_.port);
     acceptor_ = std::make_unique<tcp::acceptor>(io_);
@@ -51,12 +51,16 @@ Status KafkaServer::start() {
     return Status::io_error("cannot listen on " + options_.host + ":" + std::to_string(options_.port) + ": " +
                             e.code().message());
   }
+  return Status::ok();
+}
+
+void KafkaServer::start(RequestHandler& handler) {
+  handler_ = &handler;
   asio::co_spawn(io_, accept_loop(), asio::detached);
   for (int i = 0; i < std::max(1, options_.threads); ++i) {
     threads_.emplace_back([this] { io_.run(); });
   }
   started_ = true;
-  return Status::ok();
 }
 
 void KafkaServer::stop() {
@@ -115,7 +119,7 @@ asio::awaitable<void> KafkaServer::serve_connection(tcp::socket socket, uint64_t
     // Named, not a temporary inside the co_await: g++ 12 mishandles the
     // lifetime of aggregate temporaries in co_await expressions.
     IncomingRequest request{*prefix, frame, peer, id};
-    HandlerReply reply = co_await handler_.handle(std::move(request));
+    HandlerReply reply = co_await handler_->handle(std::move(request));
     if (reply.action == HandlerReply::Action::kClose) break;
     if (reply.action == HandlerReply::Action::kNoResponse) continue;
 
@@ -125,7 +129,7 @@ asio::awaitable<void> KafkaServer::serve_connection(tcp::socket socket, uint64_t
   boost::system::error_code ignored;
   socket.shutdown(tcp::socket::shutdown_both, ignored);
   socket.close(ignored);
-  handler_.connection_closed(id);
+  handler_->connection_closed(id);
   spdlog::debug("kafka: connection {} from {} closed", id, peer);
 }
 

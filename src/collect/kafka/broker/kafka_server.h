@@ -76,11 +76,14 @@ class KafkaServer {
     int threads = 2;
   };
 
-  KafkaServer(Options options, RequestHandler& handler);
+  explicit KafkaServer(Options options);
   ~KafkaServer();
 
-  // Binds and starts serving on background threads.
-  Status start();
+  // Binds the listening socket; bound_port() is known from here on (the
+  // broker advertises it when the configured port is 0).
+  Status bind();
+  // Starts accepting and answering with `handler` on background threads.
+  void start(RequestHandler& handler);
   // Stops accepting, closes connections and joins the threads.
   void stop();
 
@@ -92,7 +95,7 @@ class KafkaServer {
   boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket, uint64_t id);
 
   Options options_;
-  RequestHandler& handler_;
+  RequestHandler* handler_ = nullptr;
   boost::asio::io_context io_;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
   std::vector<std::thread> threads_;

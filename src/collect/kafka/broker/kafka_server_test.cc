@@ -82,8 +82,9 @@ class KafkaServerTest : public ::testing::Test {
     options.host = "127.0.0.1";
     options.port = 0;
     options.max_request_bytes = 1024;
-    server_ = std::make_unique<KafkaServer>(options, handler_);
-    ASSERT_TRUE(server_->start().is_ok());
+    server_ = std::make_unique<KafkaServer>(options);
+    ASSERT_TRUE(server_->bind().is_ok());
+    server_->start(handler_);
   }
   void TearDown() override { server_->stop(); }
 

@@ -1,0 +1,174 @@
+#include "cli/serve_command.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "cli/common_options.h"
+#include "collect/kafka/broker/broker.h"
+#include "collect/kafka/broker/kafka_server.h"
+#include "collect/kafka/log/log_manager.h"
+#include "common/shutdown.h"
+
+namespace loch::cli {
+namespace {
+
+struct ServeOptions {
+  CommonOptions common;
+  std::string kafka_host = "0.0.0.0";
+  int kafka_port = 9092;
+  std::string advertised_host = "localhost";
+  int advertised_port = 0;  // 0: the listening port
+  int node_id = 1;
+  bool auto_create_topics = true;
+  int num_partitions = 1;
+  std::string flush_policy = "every-batch";
+  int flush_ms = 1000;
+  int io_threads = 2;
+  int maintenance_interval_ms = 5000;
+};
+
+// The cluster id, made once (22 characters of URL-safe base64, like
+// Kafka's) and kept in <data-dir>/meta/cluster_id so that clients see the
+// same cluster across restarts.
+Result<std::string> load_or_create_cluster_id(const std::filesystem::path& data_dir) {
+  std::filesystem::path meta = data_dir / "meta";
+  std::filesystem::path file = meta / "cluster_id";
+  std::error_code ec;
+  std::filesystem::create_directories(meta, ec);
+  if (ec) return Status::io_error("cannot create " + meta.string() + ": " + ec.message());
+  if (std::ifstream in(file); in) {
+    std::string id;
+    std::getline(in, id);
+    if (!id.empty()) return id;
+  }
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::random_device random;
+  std::string id;
+  for (int i = 0; i < 22; ++i) id += kAlphabet[random() % 64];
+  std::filesystem::path tmp = file;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << id << "\n";
+    if (!out) return Status::io_error("cannot write " + tmp.string());
+  }
+  std::filesystem::rename(tmp, file, ec);
+  if (ec) return Status::io_error("cannot write " + file.string() + ": " + ec.message());
+  return id;
+}
+
+int run_serve(ServeOptions& options, Settings& settings) {
+  if (Status s = finish_common_options(settings, options.common); !s.is_ok()) {
+    std::cerr << "loch serve: " << s.message() << "\n";
+    return 2;
+  }
+  std::filesystem::path data_dir = options.common.data_dir;
+  auto cluster_id = load_or_create_cluster_id(data_dir);
+  if (!cluster_id.is_ok()) {
+    spdlog::error("{}", cluster_id.status().message());
+    return 1;
+  }
+
+  kafka::LogConfig defaults;
+  if (Status s = defaults.set("loch.flush.policy", options.flush_policy); !s.is_ok()) {
+    std::cerr << "loch serve: --kafka-flush-policy: " << s.message() << "\n";
+    return 2;
+  }
+  if (Status s = defaults.set("flush.ms", std::to_string(options.flush_ms)); !s.is_ok()) {
+    std::cerr << "loch serve: --kafka-flush-ms: " << s.message() << "\n";
+    return 2;
+  }
+
+  kafka::LogManagerOptions log_options;
+  log_options.data_dir = data_dir.string();
+  log_options.defaults = defaults;
+  auto logs = kafka::LogManager::open(log_options);
+  if (!logs.is_ok()) {
+    spdlog::error("cannot open the Kafka logs in {}: {}", (data_dir / "kafka").string(), logs.status().message());
+    return 1;
+  }
+
+  kafka::BrokerOptions broker_options;
+  broker_options.node_id = options.node_id;
+  broker_options.advertised_host = options.advertised_host;
+  broker_options.cluster_id = *cluster_id;
+  broker_options.auto_create_topics = options.auto_create_topics;
+  broker_options.num_partitions = options.num_partitions;
+  broker_options.log_defaults = defaults;
+
+  kafka::KafkaServer::Options server_options;
+  server_options.host = options.kafka_host;
+  server_options.port = static_cast<uint16_t>(options.kafka_port);
+  server_options.threads = options.io_threads;
+  kafka::KafkaServer server(server_options);
+  if (Status s = server.bind(); !s.is_ok()) {
+    spdlog::error("{}", s.message());
+    return 1;
+  }
+  broker_options.advertised_port = options.advertised_port != 0 ? options.advertised_port : server.bound_port();
+  kafka::Broker broker(broker_options, **logs);
+  server.start(broker);
+
+  spdlog::info("loch serve: data directory {}, cluster id {}", data_dir.string(), *cluster_id);
+  spdlog::info("kafka: listening on {}:{} (advertised as {}:{}), {} topic(s)", options.kafka_host,
+               server.bound_port(), broker_options.advertised_host, broker_options.advertised_port,
+               (*logs)->list_topics().size());
+
+  auto next_maintenance = std::chrono::steady_clock::now();
+  while (!ShutdownSignal::requested()) {
+    if (std::chrono::steady_clock::now() >= next_maintenance) {
+      kafka::MaintenanceReport report = (*logs)->run_maintenance();
+      for (const auto& error : report.errors) spdlog::warn("kafka maintenance: {}", error);
+      if (report.segments_deleted > 0 || report.segments_compacted > 0) {
+        spdlog::info("kafka maintenance: {} segment(s) deleted by retention, {} compacted", report.segments_deleted,
+                     report.segments_compacted);
+      }
+      next_maintenance = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.maintenance_interval_ms);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+
+  spdlog::info("loch serve: shutting down");
+  server.stop();
+  if (Status s = (*logs)->flush_all(); !s.is_ok()) {
+    spdlog::error("flushing the Kafka logs: {}", s.message());
+    return 1;
+  }
+  spdlog::info("loch serve: stopped cleanly");
+  return 0;
+}
+
+}  // namespace
+
+void register_serve_command(CLI::App& app, Settings& settings, int* exit_code) {
+  auto options = std::make_shared<ServeOptions>();
+  options->common.log.level = "info";  // a server says what listens where
+  CLI::App* command = app.add_subcommand("serve", "Run the broker (Kafka protocol) on the data directory until SIGTERM");
+  settings.add(command, "--kafka-host", "kafka.host", &options->kafka_host, "Address the Kafka listener binds");
+  settings.add(command, "--kafka-port", "kafka.port", &options->kafka_port, "Kafka listener port (0: any free port)");
+  settings.add(command, "--advertised-host", "kafka.advertised_host", &options->advertised_host,
+               "Host clients are told to connect to (advertised.listeners)");
+  settings.add(command, "--advertised-port", "kafka.advertised_port", &options->advertised_port,
+               "Port clients are told to connect to (0: the listening port)");
+  settings.add(command, "--node-id", "kafka.node_id", &options->node_id, "This broker's node id");
+  settings.add(command, "--auto-create-topics", "kafka.auto_create_topics", &options->auto_create_topics,
+               "Create unknown topics on first metadata request (auto.create.topics.enable)");
+  settings.add(command, "--num-partitions", "kafka.num_partitions", &options->num_partitions,
+               "Partitions of auto-created topics (num.partitions)");
+  settings.add(command, "--kafka-flush-policy", "kafka.flush_policy", &options->flush_policy,
+               "every-batch: fsync before acks=all is answered; interval: fsync every --kafka-flush-ms");
+  settings.add(command, "--kafka-flush-ms", "kafka.flush_ms", &options->flush_ms, "fsync interval of the interval policy");
+  settings.add(command, "--io-threads", "kafka.io_threads", &options->io_threads, "Network threads");
+  settings.add(command, "--maintenance-interval-ms", "kafka.maintenance_interval_ms", &options->maintenance_interval_ms,
+               "How often retention and compaction run");
+  add_common_options(command, settings, options->common);
+  command->callback([options, &settings, exit_code] { *exit_code = run_serve(*options, settings); });
+}
+
+}  // namespace loch::cli

@@ -1,0 +1,107 @@
+#include "collect/kafka/broker/broker.h"
+
+#include <algorithm>
+#include <array>
+
+#include <spdlog/spdlog.h>
+
+namespace loch::kafka {
+namespace {
+
+// Minimums: Produce v3 and Fetch v4 are the first with record batches
+// (magic v2), the only format loch stores; older clients are refused at
+// ApiVersions time rather than mid-stream.
+constexpr std::array<SupportedApi, 13> kSupportedApis{{
+    {0, 3, 9},    // Produce
+    {1, 4, 12},   // Fetch (v13+ addresses topics by id)
+    {2, 1, 6},    // ListOffsets (v7+: max-timestamp and tiered-storage lookups)
+    {3, 1, 12},   // Metadata
+    {18, 0, 3},   // ApiVersions
+    {19, 2, 7},   // CreateTopics
+    {20, 1, 6},   // DeleteTopics
+    {21, 0, 2},   // DeleteRecords
+    {32, 1, 4},   // DescribeConfigs
+    {33, 0, 2},   // AlterConfigs
+    {37, 0, 3},   // CreatePartitions
+    {44, 0, 1},   // IncrementalAlterConfigs
+    {60, 0, 1},   // DescribeCluster
+}};
+
+}  // namespace
+
+Broker::Broker(BrokerOptions options, LogManager& logs) : options_(std::move(options)), logs_(logs) {}
+
+std::span<const SupportedApi> Broker::supported_apis() { return kSupportedApis; }
+
+const SupportedApi* Broker::find_supported(int16_t api_key) {
+  auto it = std::find_if(kSupportedApis.begin(), kSupportedApis.end(),
+                         [api_key](const SupportedApi& api) { return api.api_key == api_key; });
+  return it == kSupportedApis.end() ? nullptr : &*it;
+}
+
+boost::asio::awaitable<HandlerReply> Broker::handle(IncomingRequest request) {
+  auto frame = decode_request_frame(request.bytes);
+  if (!frame.is_ok()) {
+    spdlog::warn("kafka: closing connection from {}: bad request header: {}", request.peer,
+                 frame.status().message());
+    co_return HandlerReply::close();
+  }
+  const int16_t key = frame->api_key();
+  const int16_t version = frame->api_version();
+  // ApiVersions is answered at any version (KIP-511): an unknown version gets
+  // a v0 answer with UNSUPPORTED_VERSION and the ranges, so the client can
+  // pick one.
+  if (key == 18) co_return handle_api_versions(*this, *frame);
+
+  const SupportedApi* api = find_supported(key);
+  if (api == nullptr || version < api->min_version || version > api->max_version) {
+    const ApiInfo* info = find_api(key);
+    spdlog::warn("kafka: closing connection from {} ({}): {} v{} is not supported{}", request.peer,
+                 frame->header.client_id.value_or("?"), info ? info->name : "unknown API " + std::to_string(key),
+                 version,
+                 api ? " (loch answers v" + std::to_string(api->min_version) + "-" + std::to_string(api->max_version) + ")"
+                     : "");
+    co_return HandlerReply::close();
+  }
+
+  switch (key) {
+    case 0: co_return handle_produce(*this, *frame);
+    case 1: co_return co_await handle_fetch(*this, *frame);
+    case 2: co_return handle_list_offsets(*this, *frame);
+    case 3: co_return handle_metadata(*this, *frame);
+    case 19: co_return handle_create_topics(*this, *frame);
+    case 20: co_return handle_delete_topics(*this, *frame);
+    case 21: co_return handle_delete_records(*this, *frame);
+    case 32: co_return handle_describe_configs(*this, *frame);
+    case 33: co_return handle_alter_configs(*this, *frame);
+    case 37: co_return handle_create_partitions(*this, *frame);
+    case 44: co_return handle_incremental_alter_configs(*this, *frame);
+    case 60: co_return handle_describe_cluster(*this, *frame);
+    default: break;
+  }
+  spdlog::error("kafka: api key {} is listed as supported but has no handler", key);
+  co_return HandlerReply::close();
+}
+
+Uuid topic_id_for(std::string_view topic) {
+  // Two FNV-1a passes with different offsets give 128 bits; good enough to be
+  // distinct per name, which is all a single node needs.
+  auto fnv = [&](uint64_t hash) {
+    for (unsigned char c : topic) {
+      hash ^= c;
+      hash *= 0x100000001b3ULL;
+    }
+    return hash;
+  };
+  uint64_t high = fnv(0xcbf29ce484222325ULL);
+  uint64_t low = fnv(0x84222325cbf29ce4ULL);
+  Uuid id;
+  for (int i = 0; i < 8; ++i) {
+    id.bytes[i] = static_cast<uint8_t>(high >> (56 - 8 * i));
+    id.bytes[8 + i] = static_cast<uint8_t>(low >> (56 - 8 * i));
+  }
+  if (id.is_zero()) id.bytes[15] = 1;  // zero means "no id" on the wire
+  return id;
+}
+
+}  // namespace loch::kafka

@@ -1,0 +1,77 @@
+// Broker: answers the Kafka protocol for one node that is the whole cluster:
+// it leads every partition, is the controller and the group coordinator.
+//
+// Requests are decoded with the generated codecs (collect/kafka/protocol),
+// checked against the versions the broker implements (supported_apis), and
+// handed to one handler per API (the *_handler.cc files). A request the
+// broker cannot decode closes its connection with a log line; nothing stored
+// is touched by it.
+#pragma once
+
+#include <span>
+#include <string>
+
+#include "collect/kafka/broker/broker_options.h"
+#include "collect/kafka/broker/data_arrived_signal.h"
+#include "collect/kafka/broker/kafka_server.h"
+#include "collect/kafka/log/log_manager.h"
+#include "collect/kafka/protocol/request_frame.h"
+
+namespace loch::kafka {
+
+struct SupportedApi {
+  int16_t api_key;
+  int16_t min_version;
+  int16_t max_version;
+};
+
+class Broker final : public RequestHandler {
+ public:
+  Broker(BrokerOptions options, LogManager& logs);
+
+  boost::asio::awaitable<HandlerReply> handle(IncomingRequest request) override;
+
+  // Every API and version range the broker answers, by api key: what
+  // ApiVersions advertises. Versions are capped where a newer version needs
+  // what a single node does not keep (topic ids in Fetch v13+, ...).
+  static std::span<const SupportedApi> supported_apis();
+  static const SupportedApi* find_supported(int16_t api_key);
+
+  const BrokerOptions& options() const { return options_; }
+  LogManager& logs() { return logs_; }
+  DataArrivedSignal& data_arrived() { return data_arrived_; }
+
+ private:
+  BrokerOptions options_;
+  LogManager& logs_;
+  DataArrivedSignal data_arrived_;
+};
+
+// Encodes `response` as the answer to `frame`.
+template <typename Response>
+HandlerReply reply_with(const RequestFrame& frame, const Response& response) {
+  std::string out;
+  append_response_frame(frame.correlation_id(), frame.api_version(), response, out);
+  return HandlerReply::respond(std::move(out));
+}
+
+// Handlers, one per API (or family of APIs), each in its own file.
+HandlerReply handle_api_versions(Broker& broker, const RequestFrame& frame);
+HandlerReply handle_metadata(Broker& broker, const RequestFrame& frame);
+HandlerReply handle_produce(Broker& broker, const RequestFrame& frame);
+boost::asio::awaitable<HandlerReply> handle_fetch(Broker& broker, const RequestFrame& frame);
+HandlerReply handle_list_offsets(Broker& broker, const RequestFrame& frame);
+HandlerReply handle_create_topics(Broker& broker, const RequestFrame& frame);
+HandlerReply handle_delete_topics(Broker& broker, const RequestFrame& frame);
+HandlerReply handle_create_partitions(Broker& broker, const RequestFrame& frame);
+HandlerReply handle_delete_records(Broker& broker, const RequestFrame& frame);
+HandlerReply handle_describe_configs(Broker& broker, const RequestFrame& frame);
+HandlerReply handle_alter_configs(Broker& broker, const RequestFrame& frame);
+HandlerReply handle_incremental_alter_configs(Broker& broker, const RequestFrame& frame);
+HandlerReply handle_describe_cluster(Broker& broker, const RequestFrame& frame);
+
+// A stable id for a topic name (Metadata v10+, CreateTopics v7): single-node
+// loch derives it from the name rather than storing one.
+Uuid topic_id_for(std::string_view topic);
+
+}  // namespace loch::kafka

@@ -2,8 +2,7 @@
 # `make demo` generates the sample shop and answers its questions.
 source "$(dirname "$0")/../lib/assert.sh"
 
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-LOCH_DEMO_DIR="$WORK/demo" "$repo/scripts/demo" "$LOCH" >"$WORK/out" 2>&1
+LOCH_DEMO_DIR="$WORK/demo" "$REPO_ROOT/scripts/demo" "$LOCH" >"$WORK/out" 2>&1
 expect_contains "demo revenue per category" "$(cat "$WORK/out")" "│ category │ orders │ revenue"
 expect_contains "demo top customers" "$(cat "$WORK/out")" "lifetime_value"
 cd "$WORK/demo"

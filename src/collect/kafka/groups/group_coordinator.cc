@@ -226,8 +226,11 @@ void GroupCoordinator::join_known_member(Group& group, JoinGroupRequest request,
 // A static member (group.instance.id) joined without a member id: the same
 // instance restarted. It takes over the old member's place and assignment
 // under a new member id, and the old id is fenced. A Stable group is not
-// rebalanced when neither the selected protocol nor the member's metadata
-// changes (KIP-345), which is what lets a restart be invisible to the others.
+// rebalanced unless the protocol the group would select changes (KIP-345, as
+// Kafka decides it), which is what lets a restart be invisible to the others.
+// The member's metadata is not compared: consumers put their owned partitions
+// and generation in it, which a restarted process has lost, so comparing it
+// would rebalance on every restart.
 void GroupCoordinator::rejoin_static_member(Group& group, const std::string& old_id, const std::string& new_id,
                                             JoinGroupRequest request, JoinCompletion done, Millis now) {
   const std::string& instance_id = *request.group_instance_id;
@@ -239,7 +242,6 @@ void GroupCoordinator::rejoin_static_member(Group& group, const std::string& old
   }
   const std::optional<std::string> previous_leader = group.leader;
   GroupMember& member = group.replace_static_member(instance_id, old_id, new_id);
-  const bool protocols_changed = !member.same_protocols(request.protocols);
   const std::vector<JoinGroupProtocol> old_protocols = member.protocols;
   member.protocols = std::move(request.protocols);
   member.session_timeout_ms = request.session_timeout_ms;
@@ -251,7 +253,7 @@ void GroupCoordinator::rejoin_static_member(Group& group, const std::string& old
 
   switch (group.state()) {
     case GroupState::kStable: {
-      if (!protocols_changed && group.protocol_name == group.select_protocol()) {
+      if (group.protocol_name == group.select_protocol()) {
         if (Status stored = persist_group(group, now); !stored.is_ok()) {
           spdlog::warn("group {}: cannot store the static member's new id: {}", group.id(), stored.to_string());
           group.replace_static_member(instance_id, new_id, old_id).protocols = old_protocols;
@@ -276,7 +278,8 @@ void GroupCoordinator::rejoin_static_member(Group& group, const std::string& old
         return answer(std::move(done), std::move(r));
       }
       set_awaiting_join(member, std::move(done));
-      return prepare_rebalance(group, now, fmt::format("static member {} rejoined with new metadata", instance_id));
+      return prepare_rebalance(group, now,
+                               fmt::format("static member {} rejoined with protocols that change the group's", instance_id));
     }
     case GroupState::kCompletingRebalance:
       // The leader may be assigning with the old member id: start over.

@@ -356,13 +356,29 @@ TEST_F(ConsumerGroup, StaticLeaderRestartingIsToldToSkipTheAssignment) {
   EXPECT_FALSE(restarted_again->skip_assignment);
 }
 
-TEST_F(ConsumerGroup, StaticMemberRejoiningWithNewMetadataTriggersARebalance) {
+TEST_F(ConsumerGroup, StaticMemberRestartingWithNewMetadataKeepsTheGroupStable) {
+  // A restarted consumer has lost its owned partitions and generation, which
+  // it puts in its subscription metadata: that must not cost a rebalance.
   auto ja = join(join_request("", "instance-a"));
   ASSERT_TRUE(ja.ready());
   ASSERT_TRUE(sync(ja->member_id, ja->generation_id, {{ja->member_id, "x"}}, "instance-a").ready());
-  auto changed = join(join_request("", "instance-a", {{"range", "new subscription"}}));
+  auto restarted = join(join_request("", "instance-a", {{"range", "owns nothing yet"}}));
+  ASSERT_TRUE(restarted.ready());
+  EXPECT_EQ(restarted->generation_id, ja->generation_id);
+  EXPECT_EQ(state(), "Stable");
+  EXPECT_EQ(coordinator_->describe_groups({"g"}).at(0).members.at(0).member_metadata, "owns nothing yet");
+}
+
+TEST_F(ConsumerGroup, StaticMemberRestartingWithProtocolsThatChangeTheGroupsTriggersARebalance) {
+  auto ja = join(join_request("", "instance-a", {{"range", "s"}, {"roundrobin", "s"}}));
+  ASSERT_TRUE(ja.ready());
+  EXPECT_EQ(ja->protocol_name, "range");
+  ASSERT_TRUE(sync(ja->member_id, ja->generation_id, {{ja->member_id, "x"}}, "instance-a").ready());
+  // Now preferring roundrobin: the group's vote changes.
+  auto changed = join(join_request("", "instance-a", {{"roundrobin", "s"}, {"range", "s"}}));
   ASSERT_TRUE(changed.ready()) << "the only member rejoined: the join phase ends at once";
   EXPECT_EQ(changed->generation_id, ja->generation_id + 1);
+  EXPECT_EQ(changed->protocol_name, "roundrobin");
 }
 
 TEST_F(ConsumerGroup, TheReplacedMemberIdOfAStaticInstanceIsFenced) {

@@ -489,6 +489,10 @@ class AvroWriter {
   void add_name(const AvroNode& node, const std::string& name_space, ordered_json& out) const {
     if (form_ != Form::kJavaToString) {
       out["name"] = node.full_name;
+      // A full name without a dot would be read in the enclosing namespace;
+      // only an explicit empty namespace keeps it in none. (The Parsing
+      // Canonical Form omits it, as the specification says.)
+      if (form_ == Form::kNormalized && node.name_space.empty() && !name_space.empty()) out["namespace"] = "";
       return;
     }
     out["name"] = node.short_name();

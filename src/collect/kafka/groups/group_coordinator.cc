@@ -131,7 +131,9 @@ void GroupCoordinator::join_group(JoinGroupRequest request, JoinCompletion done)
 
 void GroupCoordinator::join_locked(JoinGroupRequest request, JoinCompletion done, Millis now) {
   if (auto error = availability_error()) return answer_join_error(std::move(done), *error, request.member_id);
-  if (request.group_id.empty()) return answer_join_error(std::move(done), ErrorCode::kInvalidGroupId, request.member_id);
+  if (request.group_id.empty()) {
+    return answer_join_error(std::move(done), ErrorCode::kInvalidGroupId, request.member_id);
+  }
   Millis session(request.session_timeout_ms);
   if (session < options_.min_session_timeout || session > options_.max_session_timeout) {
     return answer_join_error(std::move(done), ErrorCode::kInvalidSessionTimeout, request.member_id);
@@ -279,7 +281,8 @@ void GroupCoordinator::rejoin_static_member(Group& group, const std::string& old
       }
       set_awaiting_join(member, std::move(done));
       return prepare_rebalance(group, now,
-                               fmt::format("static member {} rejoined with protocols that change the group's", instance_id));
+                               fmt::format("static member {} rejoined with protocols that change the group's",
+                                           instance_id));
     }
     case GroupState::kCompletingRebalance:
       // The leader may be assigning with the old member id: start over.

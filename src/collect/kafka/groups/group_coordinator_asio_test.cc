@@ -61,7 +61,9 @@ TEST(GroupCoordinatorAsio, CoroutinesAwaitJoinAndSyncAcrossStrands) {
           sync.generation_id = joined.generation_id;
           sync.member_id = joined.member_id;
           if (joined.leader == joined.member_id) {
-            for (const JoinGroupMember& m : joined.members) sync.assignments.push_back({m.member_id, "to " + m.member_id});
+            for (const JoinGroupMember& m : joined.members) {
+              sync.assignments.push_back({m.member_id, "to " + m.member_id});
+            }
           }
           SyncGroupResult result = co_await async_sync_group(coordinator, std::move(sync), asio::use_awaitable);
           if (strand.running_in_this_thread()) ++on_own_strand;

@@ -281,7 +281,8 @@ TEST_F(ConsumerGroup, LeavingMemberMakesTheRestRebalanceAndTheLastOneLeavesItEmp
   EXPECT_EQ(jl->members.size(), 1u);
   EXPECT_TRUE(sync(f.leader, jl->generation_id, {{f.leader, "all"}}).ready());
 
-  left = coordinator_->leave_group({"g", {{f.leader, std::nullopt, std::nullopt}, {"ghost", std::nullopt, std::nullopt}}});
+  left = coordinator_->leave_group(
+      {"g", {{f.leader, std::nullopt, std::nullopt}, {"ghost", std::nullopt, std::nullopt}}});
   ASSERT_EQ(left.members.size(), 2u);
   EXPECT_EQ(left.members[0].error, ErrorCode::kNone);
   EXPECT_EQ(left.members[1].error, ErrorCode::kUnknownMemberId);

@@ -19,7 +19,8 @@ using namespace std::chrono_literals;
 
 class Member {
  public:
-  Member(GroupCoordinator& coordinator, int index) : coordinator_(coordinator), client_("client-" + std::to_string(index)) {}
+  Member(GroupCoordinator& coordinator, int index)
+      : coordinator_(coordinator), client_("client-" + std::to_string(index)) {}
 
   // One life: join (two steps), sync, heartbeat, commit, leave. Returns false
   // if some answer never came.
@@ -54,9 +55,8 @@ class Member {
     commit.member_id = joined->member_id;
     commit.topics.push_back({"t", {{PartitionId(0), Offset(1), -1, -1, std::nullopt}}});
     check(coordinator_.offset_commit(commit).topics[0].partitions[0].error);
-    for (const LeftMember& left : coordinator_.leave_group({"g", {{joined->member_id, std::nullopt, std::nullopt}}}).members) {
-      check(left.error);
-    }
+    LeaveGroupResult left = coordinator_.leave_group({"g", {{joined->member_id, std::nullopt, std::nullopt}}});
+    for (const LeftMember& m : left.members) check(m.error);
     return true;
   }
 

@@ -177,7 +177,9 @@ OffsetCommitResult GroupCoordinator::offset_commit(const OffsetCommitRequest& re
   for (const OffsetCommitTopic& topic : request.topics) {
     OffsetCommitTopicResult& t = result.topics.emplace_back();
     t.name = topic.name;
-    for (const OffsetCommitPartition& p : topic.partitions) t.partitions.push_back({p.partition_index, ErrorCode::kNone});
+    for (const OffsetCommitPartition& p : topic.partitions) {
+      t.partitions.push_back({p.partition_index, ErrorCode::kNone});
+    }
   }
   auto fail_all = [&](ErrorCode error) {
     for (auto& t : result.topics) {

@@ -78,6 +78,10 @@ Status validate(const ordered_json& schema, const std::string& path) {
     }
     LOCH_RETURN_IF_ERROR(validate(*it, fmt::format("{}/{}", path, keyword)));
   }
+  if (const auto prefix = schema.find("prefixItems"); prefix != schema.end()) {
+    if (!prefix->is_array()) return Status::invalid_argument(fmt::format("{}/prefixItems: must be an array", path));
+    for (size_t i = 0; i < prefix->size(); ++i) LOCH_RETURN_IF_ERROR(validate((*prefix)[i], fmt::format("{}/prefixItems/{}", path, i)));
+  }
   for (const char* keyword : {"anyOf", "oneOf", "allOf"}) {
     const auto it = schema.find(keyword);
     if (it == schema.end()) continue;
@@ -187,6 +191,8 @@ class JsonSchemaDiff {
     }
     compare_object(*original, *update, path);
     compare_items(*original, *update, path);
+    compare_not(*original, *update, path);
+    compare_dependencies(*original, *update, path);
     compare_combined(*original, *update, path);
   }
 
@@ -434,16 +440,90 @@ class JsonSchemaDiff {
     }
   }
 
-  void compare_items(const ordered_json& original, const ordered_json& update, const std::string& path) {
-    const auto update_items = update.find("items");
-    if (update_items == update.end() || update_items->is_array()) return;
-    const auto original_items = original.find("items");
-    if (original_items == original.end()) {
-      if (!accepts_everything(*update_items)) compare(ordered_json(true), *update_items, path + "/items");
-      return;
+  // An array schema as positional items then the schema of the rest:
+  // "prefixItems" + "items" (2020-12), "items": [..] + "additionalItems"
+  // (older drafts), or "items": schema alone.
+  struct ArrayModel {
+    std::vector<ordered_json> prefix;
+    ordered_json rest = true;
+    std::string rest_keyword = "items";
+  };
+  static ArrayModel array_model(const ordered_json& schema) {
+    ArrayModel model;
+    const auto prefix = schema.find("prefixItems");
+    const auto items = schema.find("items");
+    if (prefix != schema.end() && prefix->is_array()) {
+      model.prefix.assign(prefix->begin(), prefix->end());
+      if (items != schema.end()) model.rest = *items;
+    } else if (items != schema.end() && items->is_array()) {
+      model.prefix.assign(items->begin(), items->end());
+      model.rest_keyword = "additionalItems";
+      if (const auto additional = schema.find("additionalItems"); additional != schema.end()) model.rest = *additional;
+    } else if (items != schema.end()) {
+      model.rest = *items;
     }
-    if (original_items->is_array()) return;
-    compare(*original_items, *update_items, path + "/items");
+    return model;
+  }
+
+  static bool is_false(const ordered_json& schema) { return schema.is_boolean() && !schema.get<bool>(); }
+
+  void compare_items(const ordered_json& original, const ordered_json& update, const std::string& path) {
+    const bool has_items = [](const ordered_json& schema) {
+      return schema.contains("items") || schema.contains("prefixItems") || schema.contains("additionalItems");
+    }(update);
+    if (!has_items) return;  // the reader puts no constraint on items
+    const ArrayModel before = array_model(original);
+    const ArrayModel after = array_model(update);
+    const size_t positions = std::max(before.prefix.size(), after.prefix.size());
+    for (size_t i = 0; i < positions; ++i) {
+      const ordered_json& old_item = i < before.prefix.size() ? before.prefix[i] : before.rest;
+      const ordered_json& new_item = i < after.prefix.size() ? after.prefix[i] : after.rest;
+      if (is_false(old_item)) continue;  // the writer puts nothing there
+      const std::string item_path = fmt::format("{}/items/{}", path, i);
+      if (i >= before.prefix.size() && accepts_everything(old_item) && !accepts_everything(new_item)) {
+        add("ITEM_ADDED_TO_OPEN_CONTENT_MODEL", item_path, "an item was added where the other schema allows any item");
+      } else if (i >= after.prefix.size() && is_false(new_item)) {
+        add("ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL", item_path, "an item was removed and no further items are allowed");
+      } else {
+        compare(old_item, new_item, item_path);
+      }
+    }
+    if (!is_false(before.rest)) compare(before.rest, after.rest, path + "/" + after.rest_keyword);
+  }
+
+  void compare_not(const ordered_json& original, const ordered_json& update, const std::string& path) {
+    const auto update_not = update.find("not");
+    if (update_not == update.end()) return;
+    const auto original_not = original.find("not");
+    // What "not" rejects must not grow: the reader's negated schema must
+    // accept no more than the writer's did.
+    if (original_not == original.end()) {
+      add("NOT_TYPE_EXTENDED", path + "/not", "\"not\" was added");
+    } else if (!accepts(*update_not, *original_not)) {
+      add("NOT_TYPE_EXTENDED", path + "/not", "\"not\" rejects more than before");
+    }
+  }
+
+  void compare_dependencies(const ordered_json& original, const ordered_json& update, const std::string& path) {
+    for (const char* keyword : {"dependentRequired", "dependencies"}) {
+      const auto after = update.find(keyword);
+      if (after == update.end() || !after->is_object()) continue;
+      const auto before = original.find(keyword);
+      for (auto it = after->begin(); it != after->end(); ++it) {
+        if (!it.value().is_array()) continue;  // schema dependencies are not compared
+        const std::string dependency_path = fmt::format("{}/{}/{}", path, keyword, it.key());
+        if (before == original.end() || !before->is_object() || !before->contains(it.key())) {
+          add("DEPENDENCY_ARRAY_ADDED", dependency_path, "a dependency was added");
+          continue;
+        }
+        const ordered_json& previous = before->at(it.key());
+        for (const ordered_json& name : it.value()) {
+          if (!previous.is_array() || std::find(previous.begin(), previous.end(), name) == previous.end()) {
+            add("DEPENDENCY_ARRAY_EXTENDED", dependency_path, fmt::format("{} became a dependency", name.dump()));
+          }
+        }
+      }
+    }
   }
 
   void compare_combined(const ordered_json& original, const ordered_json& update, const std::string& path) {

@@ -13,14 +13,19 @@
 //     additionalProperties, or true), closed (false) and partially open
 //     (a schema) content models; "required" entries added without a default;
 //     additionalProperties removed or narrowed; maxProperties / minProperties;
-//   - arrays: "items" (one schema), maxItems / minItems, uniqueItems added;
+//   - arrays: "items" (one schema), tuples ("prefixItems" + "items", or
+//     "items": [..] + "additionalItems"): ITEM_ADDED_TO_OPEN_CONTENT_MODEL,
+//     ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL, items compared by position;
+//     maxItems / minItems, uniqueItems added;
+//   - "not" (NOT_TYPE_EXTENDED when it rejects more), "dependentRequired" /
+//     array "dependencies" added or extended;
 //   - anyOf / oneOf (each writer branch needs an accepting reader branch),
 //     allOf (each reader branch must accept some writer branch), switching
 //     between them (COMBINED_TYPE_CHANGED);
 //   - "$ref" to "#/definitions/..", "#/$defs/.." and to referenced schemas
 //     (by reference name), followed with a guard against cycles.
-// Not checked: "not", "if/then/else", "patternProperties", "dependencies",
-// tuple "items" arrays, "propertyNames", "contains", formats. Annotations
+// Not checked: "if/then/else", "patternProperties", schema-valued
+// "dependencies", "propertyNames", "contains", "format". Annotations
 // (title, description, default, examples, $id, $comment) never matter.
 #pragma once
 

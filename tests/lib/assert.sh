@@ -5,6 +5,7 @@ set -euo pipefail
 LOCH=$(realpath "$1")
 TESTS_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$TESTS_LIB/../.." && pwd)
+CLIENTS="$(dirname "$LOCH")/test-clients"  # tests/clients/*.c, built beside loch
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK"

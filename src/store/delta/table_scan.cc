@@ -110,61 +110,72 @@ Result<std::string> build_scan_sql(const Snapshot& snapshot, sql::Connection& co
     return sql + " LIMIT 0";
   }
 
-  std::string file_list = "[";
-  std::string partition_rows;
-  std::string deleted_rows;
-  for (size_t i = 0; i < files.size(); ++i) {
-    const LiveFile& file = *files[i];
+  // Per file: its typed partition values and the rows its deletion vector removes.
+  struct PreparedFile {
+    const LiveFile* file;
+    std::string path_literal;
+    std::vector<std::string> partition_sql;
+    std::string deleted_rows;  // "[3,4,7]" or empty
+  };
+  std::vector<PreparedFile> prepared;
+  prepared.reserve(files.size());
+  for (const LiveFile* file : files) {
     std::error_code ec;
-    if (!std::filesystem::exists(file.absolute_path, ec)) {
-      return Status::not_found("data file " + file.absolute_path.string() + " of the table is missing" + at_version);
+    if (!std::filesystem::exists(file->absolute_path, ec)) {
+      return Status::not_found("data file " + file->absolute_path.string() + " of the table is missing" + at_version);
     }
-    const std::string path_literal = sql_string_literal(file.absolute_path.string());
-    file_list += (i > 0 ? ", " : "") + path_literal;
-    if (!partition_fields.empty()) {
-      partition_rows += (i > 0 ? ", (" : "(") + path_literal;
-      for (const StructField* field : partition_fields) {
-        auto value = file.add.partition_values.find(field->physical_name(column_mapping));
-        if (value == file.add.partition_values.end()) value = file.add.partition_values.find(field->name);
-        std::optional<std::string> serialized;
-        if (value != file.add.partition_values.end()) serialized = value->second;
-        auto sql = partition_value_sql(serialized, field->type);
-        if (!sql.is_ok()) return sql.status().with_context("partition column " + field->name + at_version);
-        partition_rows += ", " + *sql;
-      }
-      partition_rows += ")";
+    PreparedFile entry{file, sql_string_literal(file->absolute_path.string()), {}, ""};
+    for (const StructField* field : partition_fields) {
+      auto value = file->add.partition_values.find(field->physical_name(column_mapping));
+      if (value == file->add.partition_values.end()) value = file->add.partition_values.find(field->name);
+      std::optional<std::string> serialized;
+      if (value != file->add.partition_values.end()) serialized = value->second;
+      auto sql = partition_value_sql(serialized, field->type);
+      if (!sql.is_ok()) return sql.status().with_context("partition column " + field->name + at_version);
+      entry.partition_sql.push_back(std::move(sql).value());
     }
-    if (file.add.deletion_vector) {
-      auto rows = load_deletion_vector(*file.add.deletion_vector, snapshot.table_root());
+    if (file->add.deletion_vector) {
+      auto rows = load_deletion_vector(*file->add.deletion_vector, snapshot.table_root());
       if (!rows.is_ok()) {
-        return rows.status().with_context("deletion vector of " + file.absolute_path.filename().string() + at_version);
+        return rows.status().with_context("deletion vector of " + file->absolute_path.filename().string() + at_version);
       }
       if (!rows->empty()) {
-        if (!deleted_rows.empty()) deleted_rows += ", ";
-        deleted_rows += "(" + path_literal + ", [";
-        for (size_t r = 0; r < rows->size(); ++r) deleted_rows += (r > 0 ? "," : "") + std::to_string((*rows)[r]);
-        deleted_rows += "])";
+        entry.deleted_rows = "[";
+        for (size_t r = 0; r < rows->size(); ++r) entry.deleted_rows += (r > 0 ? "," : "") + std::to_string((*rows)[r]);
+        entry.deleted_rows += "]";
       }
+    }
+    prepared.push_back(std::move(entry));
+  }
+
+  // One read_parquet over every file. A partition column is a lookup of
+  // the file's value by DuckDB's file_index (the file's position in the
+  // list): when a query does not use the column the lookup is dropped, and
+  // when it does it costs far less than a join on the file name.
+  std::string file_list = "[";
+  std::string deleted_rows;
+  for (size_t i = 0; i < prepared.size(); ++i) {
+    file_list += (i > 0 ? ", " : "") + prepared[i].path_literal;
+    if (!prepared[i].deleted_rows.empty()) {
+      deleted_rows += (deleted_rows.empty() ? "(" : ", (") + std::to_string(i) + ", " + prepared[i].deleted_rows + ")";
     }
   }
   file_list += "]";
   const std::string source =
-      "read_parquet(" + file_list + ", union_by_name = true, hive_partitioning = false, binary_as_string = false, filename = 'loch_file')";
+      "read_parquet(" + file_list + ", union_by_name = true, hive_partitioning = false, binary_as_string = false)";
 
   // The columns the files actually have, with their types: a column added
   // after every file was written reads as NULL.
   std::map<std::string, std::pair<std::string, std::string>> physical_columns;  // lower name -> (name, type)
-  {
-    auto described = connection.query("DESCRIBE SELECT * FROM " + source);
-    if (!described.is_ok()) return described.status().with_context("reading data files" + at_version);
-    while (true) {
-      LOCH_ASSIGN_OR_RETURN(auto chunk, described->next_chunk());
-      if (!chunk) break;
-      for (size_t row = 0; row < chunk->size(); ++row) {
-        std::string name(chunk->column(0).string_at(row));
-        std::string type(chunk->column(1).string_at(row));
-        physical_columns.emplace(lower(name), std::make_pair(name, type));
-      }
+  auto described = connection.query("DESCRIBE SELECT * FROM " + source);
+  if (!described.is_ok()) return described.status().with_context("reading data files" + at_version);
+  while (true) {
+    LOCH_ASSIGN_OR_RETURN(auto chunk, described->next_chunk());
+    if (!chunk) break;
+    for (size_t row = 0; row < chunk->size(); ++row) {
+      std::string name(chunk->column(0).string_at(row));
+      std::string type(chunk->column(1).string_at(row));
+      physical_columns.emplace(lower(name), std::make_pair(name, type));
     }
   }
 
@@ -172,7 +183,22 @@ Result<std::string> build_scan_sql(const Snapshot& snapshot, sql::Connection& co
   for (const auto& field : schema.fields) {
     if (!select.empty()) select += ", ";
     if (is_partition(field)) {
-      select += "loch_p." + sql_identifier(field.name);
+      const size_t index = static_cast<size_t>(std::find(partition_fields.begin(), partition_fields.end(), &field) -
+                                               partition_fields.begin());
+      LOCH_ASSIGN_OR_RETURN(std::string type, duckdb_type(field.type));
+      std::string values = "[";
+      bool all_same = true;
+      for (size_t i = 0; i < prepared.size(); ++i) {
+        values += (i > 0 ? ", " : "") + prepared[i].partition_sql[index];
+        all_same = all_same && prepared[i].partition_sql[index] == prepared[0].partition_sql[index];
+      }
+      values += "]";
+      if (all_same) {
+        select += prepared[0].partition_sql[index] + " AS " + sql_identifier(field.name);
+      } else {
+        select += "CAST(" + values + " AS " + type + "[])[CAST(loch_d.file_index AS BIGINT) + 1] AS " +
+                  sql_identifier(field.name);
+      }
       continue;
     }
     auto physical = physical_columns.find(lower(field.physical_name(column_mapping)));
@@ -181,23 +207,18 @@ Result<std::string> build_scan_sql(const Snapshot& snapshot, sql::Connection& co
       select += "CAST(NULL AS " + type + ") AS " + sql_identifier(field.name);
       continue;
     }
-    auto converted = convert_column("loch_d." + sql_identifier(physical->second.first), field, physical->second.second,
-                                    column_mapping);
+    auto converted = convert_column("loch_d." + sql_identifier(physical->second.first), field,
+                                    physical->second.second, column_mapping);
     if (!converted.is_ok()) return converted.status().with_context("column " + field.name + at_version);
     select += *converted + " AS " + sql_identifier(field.name);
   }
   if (select.empty()) select = "NULL AS loch_no_columns";
 
   std::string sql = "SELECT " + select + " FROM " + source + " AS loch_d";
-  if (!partition_fields.empty()) {
-    std::string columns = "loch_file";
-    for (const StructField* field : partition_fields) columns += ", " + sql_identifier(field->name);
-    sql += " JOIN (VALUES " + partition_rows + ") AS loch_p(" + columns + ") ON loch_d.loch_file = loch_p.loch_file";
-  }
   if (!deleted_rows.empty()) {
     sql += " ANTI JOIN (SELECT loch_file, unnest(loch_rows) AS loch_row FROM (VALUES " + deleted_rows +
-           ") AS loch_dv_lists(loch_file, loch_rows)) AS loch_dv ON loch_d.loch_file = loch_dv.loch_file AND "
-           "loch_d.file_row_number = loch_dv.loch_row";
+           ") AS loch_dv_lists(loch_file, loch_rows)) AS loch_dv ON CAST(loch_d.file_index AS BIGINT) = loch_dv.loch_file "
+           "AND loch_d.file_row_number = loch_dv.loch_row";
   }
   return sql;
 }

@@ -6,7 +6,7 @@
 // to its Delta type (type widening, timestamps as instants), adds partition
 // columns from the add actions, returns NULL for columns a file lacks, and
 // drops the rows deletion vectors remove (anti-join on file_row_number).
-// The SQL grammar produced is described in doc/delta-scan.md.
+// The SQL produced is described in doc/delta-sql.md.
 #pragma once
 
 #include <string>

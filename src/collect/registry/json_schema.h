@@ -31,6 +31,7 @@
 
 #include <map>
 #include <memory>
+#include <regex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,12 +56,28 @@ class JsonSchema final : public ParsedSchema {
 
   const nlohmann::ordered_json& document() const { return document_; }
 
+  // Checks a JSON document against this schema (json_schema_validation.cc):
+  // one line per violation, "#/path: what is wrong", at most
+  // `max_violations` of them; empty when the document is valid. Covers the
+  // validation keywords of drafts 4 to 2020-12 except "format",
+  // "unevaluated*", "$dynamicRef" and remote $refs other than references.
+  // Thread-safe (the schema is immutable after parse).
+  std::vector<std::string> validate(const nlohmann::json& document, size_t max_violations = 10) const;
+
+  // The schema a "$ref" designates ("#/definitions/x", "#/$defs/x", or a
+  // reference name with an optional "#/..." pointer); nullptr when it
+  // cannot be resolved. Schemas without "$ref" come back unchanged.
+  const nlohmann::ordered_json* resolve_ref(const nlohmann::ordered_json& schema) const;
+  // Compiled "pattern" and "patternProperties" expressions, by source text.
+  const std::regex* pattern(const std::string& source) const;
+
  private:
   JsonSchema() = default;
   friend class JsonSchemaDiff;
 
   nlohmann::ordered_json document_;
   std::map<std::string, nlohmann::ordered_json> references_;  // by reference name
+  std::map<std::string, std::regex> patterns_;  // filled by parse, read-only after
 };
 
 }  // namespace loch::registry

@@ -83,7 +83,10 @@ class Rewriter {
         LOCH_ASSIGN_OR_RETURN(reference, parse_delta_scan(i));
       } else if (is_zone(tokens_[i]) && !follows_ddl_keyword(i)) {
         LOCH_ASSIGN_OR_RETURN(reference, parse_zone_table(i));
-        needs_alias = reference.has_value();
+        // COPY t TO, DESCRIBE t and SUMMARIZE t take a bare subquery.
+        const bool bare = i > 0 && (tokens_[i - 1].is_word("COPY") || tokens_[i - 1].is_word("DESCRIBE") ||
+                                    tokens_[i - 1].is_word("SUMMARIZE"));
+        needs_alias = reference.has_value() && !bare;
       }
       if (!reference) continue;
       const size_t next = reference->last_token + 1;

@@ -173,6 +173,8 @@ class SchemaStore {
     std::string text;  // canonical or normalized, as the request asks
   };
 
+  static std::string identity_of(SchemaType type, const std::string& text, const std::vector<SchemaReference>& references);
+
   // Helpers below expect the lock to be held (shared or exclusive).
   const Subject* find_subject(std::string_view subject) const;
   RegistryResult<Candidate> parse_request(const SchemaRequest& request) const;

@@ -48,7 +48,12 @@ Result<std::filesystem::path> resolve_data_path(const std::filesystem::path& tab
     return Status::not_supported("data file on remote storage is not supported: " + std::string(log_path));
   }
   if (log_path.starts_with("/")) return std::filesystem::path(percent_decode(log_path)).lexically_normal();
-  return (table_root / percent_decode(log_path)).lexically_normal();
+  std::string decoded = percent_decode(log_path);
+  // Normalizing is costly and only needed for "." and ".." segments.
+  if (decoded.find("./") == std::string::npos && !decoded.ends_with(".") && decoded.find("//") == std::string::npos) {
+    return table_root / decoded;
+  }
+  return (table_root / decoded).lexically_normal();
 }
 
 std::string sql_string_literal(std::string_view text) {

@@ -256,10 +256,14 @@ class SnapshotBuilder {
 
 Result<Snapshot> Snapshot::load(const std::filesystem::path& table_root, sql::Connection& connection,
                                 const SnapshotRequest& request) {
-  LOCH_ASSIGN_OR_RETURN(LogListing listing, list_log(table_root));
+  // An absolute, normal root: file keys from relative paths must equal
+  // those from absolute file: URIs of the same files.
+  std::error_code ec;
+  const std::filesystem::path root = std::filesystem::absolute(table_root, ec).lexically_normal();
+  LOCH_ASSIGN_OR_RETURN(LogListing listing, list_log(root));
   std::optional<TableVersion> version = request.version;
   if (request.timestamp_ms) {
-    LOCH_ASSIGN_OR_RETURN(auto history, load_history(table_root));
+    LOCH_ASSIGN_OR_RETURN(auto history, load_history(root));
     std::optional<TableVersion> found;
     for (const auto& commit : history) {
       if (commit.timestamp_ms <= *request.timestamp_ms) {
@@ -268,13 +272,13 @@ Result<Snapshot> Snapshot::load(const std::filesystem::path& table_root, sql::Co
       }
     }
     if (!found) {
-      return Status::not_found("no version of " + table_root.string() + " was committed at or before timestamp " +
+      return Status::not_found("no version of " + root.string() + " was committed at or before timestamp " +
                                std::to_string(*request.timestamp_ms) + " ms");
     }
     version = found;
   }
   LOCH_ASSIGN_OR_RETURN(LogSegment segment, build_segment(listing, version));
-  SnapshotBuilder builder(table_root, connection);
+  SnapshotBuilder builder(root, connection);
   return builder.build(segment);
 }
 

@@ -179,6 +179,16 @@ Result<std::string> build_scan_sql(const Snapshot& snapshot, sql::Connection& co
     }
   }
 
+  // file_index and file_row_number are DuckDB virtual columns; a data
+  // column of the same name would hide them and silently misplace
+  // partition values or deleted rows, so such a table is refused.
+  for (const char* virtual_column : {"file_index", "file_row_number"}) {
+    if (physical_columns.contains(virtual_column)) {
+      return Status::not_supported(std::string("data files have a column named ") + virtual_column +
+                                   ", which loch's scan uses internally" + at_version);
+    }
+  }
+
   std::string select;
   for (const auto& field : schema.fields) {
     if (!select.empty()) select += ", ";

@@ -118,6 +118,15 @@ std::string subject_schema_json(const SubjectSchema& schema) {
   return out.dump();
 }
 
+std::string subject_schemas_json(const std::vector<SubjectSchema>& schemas) {
+  std::string out = "[";
+  for (const SubjectSchema& schema : schemas) {
+    if (out.size() > 1) out += ',';
+    out += subject_schema_json(schema);
+  }
+  return out + "]";
+}
+
 std::string schema_by_id_json(const SchemaById& schema) {
   ordered_json out = ordered_json::object();
   add_type_and_references(schema.type, schema.references, out);

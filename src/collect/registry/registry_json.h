@@ -33,7 +33,8 @@ std::string register_response_json(const RegisterOutcome& outcome);  // {"id":1}
 // {"subject":..,"version":..,"id":..,["schemaType":..,]["references":[..],]"schema":..}
 // (schemaType only when not AVRO, references only when present, as Confluent).
 std::string subject_schema_json(const SubjectSchema& schema);
-std::string schema_by_id_json(const SchemaById& schema);  // {["schemaType":..,]["references":..,]"schema":..}
+std::string schema_by_id_json(const SchemaById& schema);
+std::string subject_schemas_json(const std::vector<SubjectSchema>& schemas);  // GET /schemas: [subject_schema_json, ...]  // {["schemaType":..,]["references":..,]"schema":..}
 // {"is_compatible":false[,"messages":[..]]}: messages when verbose.
 std::string compatibility_json(const CompatibilityReport& report, bool verbose);
 std::string config_get_json(CompatibilityLevel level);  // GET /config: {"compatibilityLevel":"FULL"}

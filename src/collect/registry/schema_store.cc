@@ -260,6 +260,22 @@ std::vector<std::string> SchemaStore::list_subjects(bool include_deleted, std::s
   return names;
 }
 
+std::vector<SubjectSchema> SchemaStore::list_schemas(std::string_view prefix, bool include_deleted, bool latest_only) const {
+  std::shared_lock lock(mutex_);
+  std::vector<SubjectSchema> out;
+  for (const auto& [name, subject] : subjects_) {
+    if (!std::string_view(name).starts_with(prefix)) continue;
+    const size_t first = out.size();
+    for (const auto& [number, version] : subject.versions) {
+      if (version.deleted && !include_deleted) continue;
+      const Stored& stored = schemas_.at(version.id);
+      out.push_back({name, number, version.id, stored.type, stored.schema, stored.references, version.deleted});
+    }
+    if (latest_only && out.size() > first + 1) out.erase(out.begin() + static_cast<std::ptrdiff_t>(first), out.end() - 1);
+  }
+  return out;
+}
+
 RegistryResult<std::vector<int32_t>> SchemaStore::list_versions(std::string_view subject, bool include_deleted) const {
   std::shared_lock lock(mutex_);
   const Subject* entry = find_subject(subject);

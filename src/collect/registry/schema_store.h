@@ -105,6 +105,9 @@ class SchemaStore {
 
   // GET /subjects[?deleted=true][&subjectPrefix=]
   std::vector<std::string> list_subjects(bool include_deleted, std::string_view prefix = "") const;
+  // GET /schemas[?subjectPrefix=][&deleted=true][&latestOnly=true]: every
+  // version of every matching subject, by subject then version.
+  std::vector<SubjectSchema> list_schemas(std::string_view prefix, bool include_deleted, bool latest_only) const;
   // GET /subjects/{subject}/versions[?deleted=true]
   RegistryResult<std::vector<int32_t>> list_versions(std::string_view subject, bool include_deleted) const;
   // GET /subjects/{subject}/versions/{version}[?deleted=true][&format=]

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "collect/registry/registry_json.h"
+
 namespace loch::registry {
 namespace {
 
@@ -53,6 +55,23 @@ TEST_F(SchemaStoreTest, RegisteringGivesGlobalIdsAndPerSubjectVersions) {
   auto versions = store_.versions_for_id(1, false);
   ASSERT_TRUE(versions.is_ok());
   EXPECT_EQ(versions->size(), 2u);
+}
+
+TEST_F(SchemaStoreTest, ListingSchemasFiltersByPrefixDeletionAndLatest) {
+  must_register("users-value", avro(kV1));
+  must_register("users-value", avro(kV2));
+  must_register("audit-value", avro(kV1));
+  ASSERT_TRUE(store_.delete_version("users-value", VersionSpec::of(1), false).is_ok());
+  auto all = store_.list_schemas("", true, false);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].subject, "audit-value");
+  EXPECT_TRUE(all[1].deleted);
+  EXPECT_EQ(store_.list_schemas("users", false, false).size(), 1u);
+  auto latest = store_.list_schemas("users", true, true);
+  ASSERT_EQ(latest.size(), 1u);
+  EXPECT_EQ(latest[0].version, 2);
+  EXPECT_EQ(subject_schemas_json(store_.list_schemas("audit", false, false)),
+            "[" + subject_schema_json(all[0]) + "]");
 }
 
 TEST_F(SchemaStoreTest, TheSameSchemaWrittenDifferentlyIsOneSchema) {

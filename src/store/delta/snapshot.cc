@@ -300,6 +300,12 @@ Result<std::vector<CommitSummary>> load_history(const std::filesystem::path& tab
     }
     history.push_back(std::move(summary));
   }
+  // File modification times can go backwards (clock skew, copies); like
+  // Delta, a version's timestamp is at least one millisecond after the one
+  // before it, so that timestamps order versions.
+  for (size_t i = history.size(); i-- > 1;) {
+    history[i - 1].timestamp_ms = std::max(history[i - 1].timestamp_ms, history[i].timestamp_ms + 1);
+  }
   return history;
 }
 

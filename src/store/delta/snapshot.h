@@ -75,7 +75,9 @@ Status check_reader_protocol(const Protocol& protocol);
 // One commit of the table's history, for DESCRIBE HISTORY and timestamps.
 struct CommitSummary {
   TableVersion version;
-  int64_t timestamp_ms = 0;  // inCommitTimestamp, else commitInfo.timestamp, else file mtime
+  // inCommitTimestamp, else the commit file's modification time, raised to
+  // one millisecond after the previous version's when it would go backwards.
+  int64_t timestamp_ms = 0;
   nlohmann::json commit_info;  // null when the commit has none
 };
 

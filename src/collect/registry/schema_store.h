@@ -92,7 +92,8 @@ class SchemaStore {
   explicit SchemaStore(RecordSink* sink);
 
   // Restart = replay: applies records in log order. A record that cannot be
-  // decoded or applied is skipped and reported, never fatal.
+  // decoded or applied is skipped and reported (in the ReplayReport and as a
+  // warning in the log), never fatal.
   ReplayReport replay(const std::vector<SchemaRecord>& records);
   // Applies one record (as replay does); Corruption says why it was skipped.
   Status apply_record(const SchemaRecord& record);

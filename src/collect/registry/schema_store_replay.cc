@@ -2,6 +2,7 @@
 // the sink and then applied by the same code that replays the log at start
 // (doc/registry-format.md, "Replay rules").
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <mutex>
@@ -21,6 +22,8 @@ ReplayReport SchemaStore::replay(const std::vector<SchemaRecord>& records) {
       ++report.applied;
     } else {
       report.skipped.push_back(fmt::format("record {}: {}", i, status.message()));
+      // Reported, not fatal: one bad record must not take the registry down.
+      spdlog::warn("schema registry: skipping _schemas {}", report.skipped.back());
     }
   }
   return report;

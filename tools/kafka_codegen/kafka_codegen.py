@@ -26,6 +26,7 @@ import json
 import os
 import re
 import sys
+import textwrap
 
 HIGHEST = 32767
 PARTS = 8
@@ -154,6 +155,12 @@ class Field:
         if not self.tagged.empty() and self.tag is None:
             raise SchemaError(f"{message.name}.{self.name}: taggedVersions without tag")
         self.default = spec.get("default")
+        self.about = " ".join(str(spec.get("about", "")).split())
+        self.version_note = "v" + spec["versions"]
+        if "nullableVersions" in spec:
+            self.version_note += ", null v" + spec["nullableVersions"]
+        if "taggedVersions" in spec:
+            self.version_note += f", tag {spec.get('tag')} v" + spec["taggedVersions"]
         self.flexible_override = (
             Versions.parse(spec["flexibleVersions"]) if "flexibleVersions" in spec else None
         )
@@ -301,6 +308,8 @@ def emit_struct_decl(out, s, indent):
     msg = s.message
     pad = " " * indent
     for f in s.fields:
+        comment = f"({f.version_note}) {f.about}".strip()
+        out.extend(f"{pad}// {line.rstrip(chr(92))}" for line in textwrap.wrap(comment, width=96 - indent))
         out.append(f"{pad}{f.cpp_type()} {f.cpp}{default_initializer(f)};")
     out.append(f"{pad}// Tagged fields this schema does not know, kept for re-encoding.")
     out.append(f"{pad}std::vector<RawTaggedField> unknown_tagged_fields;")

@@ -254,8 +254,7 @@ class SnapshotBuilder {
   std::vector<Sidecar> sidecars_;
 };
 
-Result<Snapshot> Snapshot::load(const std::filesystem::path& table_root, sql::Connection& connection,
-                                const SnapshotRequest& request) {
+Result<ResolvedSegment> resolve_segment(const std::filesystem::path& table_root, const SnapshotRequest& request) {
   // An absolute, normal root: file keys from relative paths must equal
   // those from absolute file: URIs of the same files.
   std::error_code ec;
@@ -278,8 +277,18 @@ Result<Snapshot> Snapshot::load(const std::filesystem::path& table_root, sql::Co
     version = found;
   }
   LOCH_ASSIGN_OR_RETURN(LogSegment segment, build_segment(listing, version));
-  SnapshotBuilder builder(root, connection);
-  return builder.build(segment);
+  return ResolvedSegment{root, std::move(segment)};
+}
+
+Result<Snapshot> Snapshot::load(const std::filesystem::path& table_root, sql::Connection& connection,
+                                const SnapshotRequest& request) {
+  LOCH_ASSIGN_OR_RETURN(ResolvedSegment resolved, resolve_segment(table_root, request));
+  return load(resolved, connection);
+}
+
+Result<Snapshot> Snapshot::load(const ResolvedSegment& resolved, sql::Connection& connection) {
+  SnapshotBuilder builder(resolved.root, connection);
+  return builder.build(resolved.segment);
 }
 
 Result<std::vector<CommitSummary>> load_history(const std::filesystem::path& table_root, size_t limit) {

@@ -37,11 +37,20 @@ struct LiveFile {
   std::filesystem::path absolute_path;
 };
 
+// The log files of the version a request names, under the table's
+// absolute, normal root.
+struct ResolvedSegment {
+  std::filesystem::path root;
+  LogSegment segment;
+};
+Result<ResolvedSegment> resolve_segment(const std::filesystem::path& table_root, const SnapshotRequest& request);
+
 class Snapshot {
  public:
   // `connection` reads checkpoint Parquet files (DuckDB's read_parquet).
   static Result<Snapshot> load(const std::filesystem::path& table_root, sql::Connection& connection,
                                const SnapshotRequest& request = {});
+  static Result<Snapshot> load(const ResolvedSegment& resolved, sql::Connection& connection);
 
   const std::filesystem::path& table_root() const { return table_root_; }
   TableVersion version() const { return version_; }

@@ -5,6 +5,7 @@
 #include "store/delta/data_skipping.h"
 #include "store/delta/file_paths.h"
 #include "store/delta/snapshot.h"
+#include "store/delta/snapshot_cache.h"
 #include "store/delta/sql_lexer.h"
 #include "store/delta/table_scan.h"
 #include "store/sql/database.h"
@@ -48,8 +49,8 @@ struct TableReference {
 
 class Rewriter {
  public:
-  Rewriter(const std::string& statement, const fs::path& lake_dir, sql::Connection& connection)
-      : statement_(statement), tokens_(lex_sql(statement)), lake_dir_(lake_dir), connection_(connection) {}
+  Rewriter(const std::string& statement, const fs::path& lake_dir, sql::Connection& connection, SnapshotCache* cache)
+      : statement_(statement), tokens_(lex_sql(statement)), lake_dir_(lake_dir), connection_(connection), cache_(cache) {}
 
   Result<std::string> rewrite() {
     if (tokens_.empty()) return statement_;
@@ -208,14 +209,25 @@ class Rewriter {
     return std::optional<TableReference>();
   }
 
-  Result<Snapshot> load(const TableReference& reference) {
-    auto snapshot = Snapshot::load(reference.root, connection_, reference.request);
+  Result<std::shared_ptr<const Snapshot>> load(const TableReference& reference) {
+    Result<std::shared_ptr<const Snapshot>> snapshot = Status::internal("unset");
+    if (cache_) {
+      snapshot = cache_->load(reference.root, connection_, reference.request);
+    } else {
+      auto loaded = Snapshot::load(reference.root, connection_, reference.request);
+      if (loaded.is_ok()) {
+        snapshot = std::shared_ptr<const Snapshot>(std::make_shared<const Snapshot>(std::move(loaded).value()));
+      } else {
+        snapshot = loaded.status();
+      }
+    }
     if (!snapshot.is_ok()) return snapshot.status().with_context("table " + reference.display_name);
     return snapshot;
   }
 
   Result<std::string> scan_sql(const TableReference& reference, const std::vector<ColumnPredicate>& predicates) {
-    LOCH_ASSIGN_OR_RETURN(Snapshot snapshot, load(reference));
+    LOCH_ASSIGN_OR_RETURN(auto loaded, load(reference));
+    const Snapshot& snapshot = *loaded;
     SkippingResult skipping = skip_files(snapshot, predicates);
     Explanation explanation{reference.display_name, snapshot.version().value(), snapshot.files().size(),
                             skipping.files.size(), {}};
@@ -259,7 +271,8 @@ class Rewriter {
   }
 
   Result<std::string> detail_sql(const TableReference& reference) {
-    LOCH_ASSIGN_OR_RETURN(Snapshot snapshot, load(reference));
+    LOCH_ASSIGN_OR_RETURN(auto loaded, load(reference));
+    const Snapshot& snapshot = *loaded;
     int64_t bytes = 0;
     for (const auto& file : snapshot.files()) bytes += file.add.size;
     auto string_list = [](const std::vector<std::string>& items) {
@@ -329,14 +342,15 @@ class Rewriter {
   std::vector<SqlToken> tokens_;
   fs::path lake_dir_;
   sql::Connection& connection_;
+  SnapshotCache* cache_;  // may be null
   std::vector<Explanation> explanations_;
 };
 
 }  // namespace
 
 Result<std::string> rewrite_delta_statement(const std::string& statement, const fs::path& lake_dir,
-                                            sql::Connection& connection) {
-  Rewriter rewriter(statement, lake_dir, connection);
+                                            sql::Connection& connection, SnapshotCache* cache) {
+  Rewriter rewriter(statement, lake_dir, connection, cache);
   return rewriter.rewrite();
 }
 

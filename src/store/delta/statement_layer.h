@@ -27,9 +27,12 @@ class Connection;
 
 namespace loch::delta {
 
+class SnapshotCache;
+
 // The statement DuckDB should run in place of `statement` (the same text
-// when it names no Delta table).
+// when it names no Delta table). With a cache, snapshots of unchanged
+// tables are reused between statements (snapshot_cache.h).
 Result<std::string> rewrite_delta_statement(const std::string& statement, const std::filesystem::path& lake_dir,
-                                            sql::Connection& connection);
+                                            sql::Connection& connection, SnapshotCache* cache = nullptr);
 
 }  // namespace loch::delta

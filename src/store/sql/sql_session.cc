@@ -2,9 +2,16 @@
 
 #include <system_error>
 
+#include "store/delta/snapshot_cache.h"
 #include "store/delta/statement_layer.h"
 
 namespace loch::sql {
+
+SqlSession::SqlSession(std::filesystem::path data_dir, std::unique_ptr<Database> database, Connection connection)
+    : data_dir_(std::move(data_dir)),
+      database_(std::move(database)),
+      connection_(std::move(connection)),
+      snapshots_(std::make_shared<delta::SnapshotCache>()) {}
 
 Result<std::unique_ptr<SqlSession>> SqlSession::open(const std::filesystem::path& data_dir) {
   for (const char* zone : kZones) {
@@ -30,7 +37,7 @@ Result<std::unique_ptr<SqlSession>> SqlSession::open(const std::filesystem::path
 // DETAIL, EXPLAIN of Delta scans) is rewritten into DuckDB SQL first; see
 // store/delta/statement_layer.h.
 Result<QueryResult> SqlSession::run(const std::string& statement) {
-  LOCH_ASSIGN_OR_RETURN(std::string rewritten, delta::rewrite_delta_statement(statement, lake_dir(), connection_));
+  LOCH_ASSIGN_OR_RETURN(std::string rewritten, delta::rewrite_delta_statement(statement, lake_dir(), connection_, snapshots_.get()));
   return connection_.stream(rewritten);
 }
 

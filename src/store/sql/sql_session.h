@@ -14,6 +14,10 @@
 #include "common/result.h"
 #include "store/sql/database.h"
 
+namespace loch::delta {
+class SnapshotCache;
+}
+
 namespace loch::sql {
 
 class SqlSession {
@@ -35,12 +39,13 @@ class SqlSession {
   Connection& connection() { return connection_; }
 
  private:
-  SqlSession(std::filesystem::path data_dir, std::unique_ptr<Database> database, Connection connection)
-      : data_dir_(std::move(data_dir)), database_(std::move(database)), connection_(std::move(connection)) {}
+  SqlSession(std::filesystem::path data_dir, std::unique_ptr<Database> database, Connection connection);
 
   std::filesystem::path data_dir_;
   std::unique_ptr<Database> database_;
   Connection connection_;
+  // Delta snapshots reused between this session's statements.
+  std::shared_ptr<delta::SnapshotCache> snapshots_;
 };
 
 }  // namespace loch::sql

@@ -1,5 +1,6 @@
 #include "cli/serve_command.h"
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -11,7 +12,9 @@
 
 #include "cli/common_options.h"
 #include "collect/kafka/broker/broker.h"
+#include "collect/kafka/broker/consumer_offsets_store.h"
 #include "collect/kafka/broker/kafka_server.h"
+#include "collect/kafka/groups/group_coordinator.h"
 #include "collect/kafka/log/log_manager.h"
 #include "common/shutdown.h"
 
@@ -31,6 +34,35 @@ struct ServeOptions {
   int flush_ms = 1000;
   int io_threads = 2;
   int maintenance_interval_ms = 5000;
+  // Consumer groups, with Kafka's broker defaults.
+  int offsets_topic_partitions = kafka::kDefaultConsumerOffsetsPartitions;  // offsets.topic.num.partitions
+  int group_initial_rebalance_delay_ms = 3000;  // group.initial.rebalance.delay.ms
+  int group_min_session_timeout_ms = 6000;      // group.min.session.timeout.ms
+  int group_max_session_timeout_ms = 1800000;   // group.max.session.timeout.ms
+};
+
+// Calls GroupCoordinator::tick() every 100 ms on its own thread, so that
+// session timeouts and join phases end on time even while the main thread
+// runs a long compaction. Kafka's group timeouts are seconds.
+class GroupTicker {
+ public:
+  explicit GroupTicker(kafka::groups::GroupCoordinator& coordinator)
+      : thread_([this, &coordinator] {
+          while (!stop_.load()) {
+            coordinator.tick();
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          }
+        }) {}
+  ~GroupTicker() {
+    stop_.store(true);
+    thread_.join();
+  }
+  GroupTicker(const GroupTicker&) = delete;
+  GroupTicker& operator=(const GroupTicker&) = delete;
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
 };
 
 // The cluster id, made once (22 characters of URL-safe base64, like
@@ -102,6 +134,27 @@ int run_serve(ServeOptions& options, Settings& settings) {
   broker_options.num_partitions = options.num_partitions;
   broker_options.log_defaults = defaults;
 
+  // Consumer groups: offsets and memberships live in __consumer_offsets,
+  // replayed before the listener accepts a request.
+  auto offsets_store = kafka::ConsumerOffsetsStore::open(**logs, options.offsets_topic_partitions);
+  if (!offsets_store.is_ok()) {
+    spdlog::error("cannot open {}: {}", kafka::kConsumerOffsetsTopic, offsets_store.status().message());
+    return 1;
+  }
+  kafka::groups::GroupCoordinator::Options group_options;
+  group_options.initial_rebalance_delay = std::chrono::milliseconds(options.group_initial_rebalance_delay_ms);
+  group_options.min_session_timeout = std::chrono::milliseconds(options.group_min_session_timeout_ms);
+  group_options.max_session_timeout = std::chrono::milliseconds(options.group_max_session_timeout_ms);
+  kafka::LogManager& log_manager = **logs;
+  group_options.partition_exists = [&log_manager](const std::string& topic, PartitionId partition) {
+    return log_manager.partition(topic, partition) != nullptr;
+  };
+  kafka::groups::GroupCoordinator coordinator(group_options, **offsets_store);
+  if (Status s = coordinator.load(); !s.is_ok()) {
+    spdlog::error("cannot load consumer groups from {}: {}", kafka::kConsumerOffsetsTopic, s.message());
+    return 1;
+  }
+
   kafka::KafkaServer::Options server_options;
   server_options.host = options.kafka_host;
   server_options.port = static_cast<uint16_t>(options.kafka_port);
@@ -113,6 +166,8 @@ int run_serve(ServeOptions& options, Settings& settings) {
   }
   broker_options.advertised_port = options.advertised_port != 0 ? options.advertised_port : server.bound_port();
   kafka::Broker broker(broker_options, **logs);
+  broker.set_group_coordinator(&coordinator);
+  auto ticker = std::make_unique<GroupTicker>(coordinator);
   server.start(broker);
 
   spdlog::info("loch serve: data directory {}, cluster id {}", data_dir.string(), *cluster_id);
@@ -135,6 +190,10 @@ int run_serve(ServeOptions& options, Settings& settings) {
   }
 
   spdlog::info("loch serve: shutting down");
+  // Waiting JoinGroup / SyncGroup requests get COORDINATOR_NOT_AVAILABLE (the
+  // clients then look for the coordinator again) before connections close.
+  ticker.reset();
+  coordinator.shutdown();
   server.stop();
   if (Status s = (*logs)->flush_all(); !s.is_ok()) {
     spdlog::error("flushing the Kafka logs: {}", s.message());
@@ -167,6 +226,17 @@ void register_serve_command(CLI::App& app, Settings& settings, int* exit_code) {
   settings.add(command, "--io-threads", "kafka.io_threads", &options->io_threads, "Network threads");
   settings.add(command, "--maintenance-interval-ms", "kafka.maintenance_interval_ms", &options->maintenance_interval_ms,
                "How often retention and compaction run");
+  settings.add(command, "--offsets-topic-partitions", "kafka.offsets_topic_partitions",
+               &options->offsets_topic_partitions,
+               "Partitions of __consumer_offsets when it is created (offsets.topic.num.partitions)");
+  settings.add(command, "--group-initial-rebalance-delay-ms", "kafka.group_initial_rebalance_delay_ms",
+               &options->group_initial_rebalance_delay_ms,
+               "How long a new group waits for more members before its first rebalance "
+               "(group.initial.rebalance.delay.ms)");
+  settings.add(command, "--group-min-session-timeout-ms", "kafka.group_min_session_timeout_ms",
+               &options->group_min_session_timeout_ms, "Smallest session timeout a consumer may ask for");
+  settings.add(command, "--group-max-session-timeout-ms", "kafka.group_max_session_timeout_ms",
+               &options->group_max_session_timeout_ms, "Largest session timeout a consumer may ask for");
   add_common_options(command, settings, options->common);
   command->callback([options, &settings, exit_code] { *exit_code = run_serve(*options, settings); });
 }

@@ -11,11 +11,23 @@ namespace {
 // Minimums: Produce v3 and Fetch v4 are the first with record batches
 // (magic v2), the only format loch stores; older clients are refused at
 // ApiVersions time rather than mid-stream.
-constexpr std::array<SupportedApi, 13> kSupportedApis{{
+//
+// Group APIs stop where Kafka 3.x's classic protocol ends: OffsetCommit v9 and
+// OffsetFetch v9 carry the member epochs of the KIP-848 consumer protocol.
+constexpr std::array<SupportedApi, 23> kSupportedApis{{
     {0, 3, 9},    // Produce
     {1, 4, 12},   // Fetch (v13+ addresses topics by id)
     {2, 1, 6},    // ListOffsets (v7+: max-timestamp and tiered-storage lookups)
     {3, 1, 12},   // Metadata
+    {8, 0, 8},    // OffsetCommit
+    {9, 1, 8},    // OffsetFetch (v0 read ZooKeeper offsets; v8 batches groups)
+    {10, 0, 4},   // FindCoordinator (v4 batches keys)
+    {11, 0, 9},   // JoinGroup
+    {12, 0, 4},   // Heartbeat
+    {13, 0, 5},   // LeaveGroup
+    {14, 0, 5},   // SyncGroup
+    {15, 0, 5},   // DescribeGroups
+    {16, 0, 5},   // ListGroups
     {18, 0, 3},   // ApiVersions
     {19, 2, 7},   // CreateTopics
     {20, 1, 6},   // DeleteTopics
@@ -23,6 +35,7 @@ constexpr std::array<SupportedApi, 13> kSupportedApis{{
     {32, 1, 4},   // DescribeConfigs
     {33, 0, 2},   // AlterConfigs
     {37, 0, 3},   // CreatePartitions
+    {42, 0, 2},   // DeleteGroups
     {44, 0, 1},   // IncrementalAlterConfigs
     {60, 0, 1},   // DescribeCluster
 }};
@@ -69,12 +82,22 @@ boost::asio::awaitable<HandlerReply> Broker::handle(IncomingRequest request) {
     case 1: co_return co_await handle_fetch(*this, *frame);
     case 2: co_return handle_list_offsets(*this, *frame);
     case 3: co_return handle_metadata(*this, *frame);
+    case 8: co_return handle_offset_commit(*this, *frame);
+    case 9: co_return handle_offset_fetch(*this, *frame);
+    case 10: co_return handle_find_coordinator(*this, *frame);
+    case 11: co_return co_await handle_join_group(*this, *frame, request.peer);
+    case 12: co_return handle_heartbeat(*this, *frame);
+    case 13: co_return handle_leave_group(*this, *frame);
+    case 14: co_return co_await handle_sync_group(*this, *frame);
+    case 15: co_return handle_describe_groups(*this, *frame);
+    case 16: co_return handle_list_groups(*this, *frame);
     case 19: co_return handle_create_topics(*this, *frame);
     case 20: co_return handle_delete_topics(*this, *frame);
     case 21: co_return handle_delete_records(*this, *frame);
     case 32: co_return handle_describe_configs(*this, *frame);
     case 33: co_return handle_alter_configs(*this, *frame);
     case 37: co_return handle_create_partitions(*this, *frame);
+    case 42: co_return handle_delete_groups(*this, *frame);
     case 44: co_return handle_incremental_alter_configs(*this, *frame);
     case 60: co_return handle_describe_cluster(*this, *frame);
     default: break;

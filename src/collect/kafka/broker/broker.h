@@ -14,6 +14,7 @@
 #include "collect/kafka/broker/broker_options.h"
 #include "collect/kafka/broker/data_arrived_signal.h"
 #include "collect/kafka/broker/kafka_server.h"
+#include "collect/kafka/groups/group_coordinator.h"
 #include "collect/kafka/log/log_manager.h"
 #include "collect/kafka/protocol/request_frame.h"
 
@@ -41,10 +42,17 @@ class Broker final : public RequestHandler {
   LogManager& logs() { return logs_; }
   DataArrivedSignal& data_arrived() { return data_arrived_; }
 
+  // The consumer group coordinator, owned by the caller (serve_command.cc),
+  // set before the server starts. Without one, every group API answers
+  // COORDINATOR_NOT_AVAILABLE.
+  void set_group_coordinator(groups::GroupCoordinator* coordinator) { group_coordinator_ = coordinator; }
+  groups::GroupCoordinator* group_coordinator() { return group_coordinator_; }
+
  private:
   BrokerOptions options_;
   LogManager& logs_;
   DataArrivedSignal data_arrived_;
+  groups::GroupCoordinator* group_coordinator_ = nullptr;
 };
 
 // Encodes `response` as the answer to `frame`.
@@ -69,6 +77,18 @@ HandlerReply handle_describe_configs(Broker& broker, const RequestFrame& frame);
 HandlerReply handle_alter_configs(Broker& broker, const RequestFrame& frame);
 HandlerReply handle_incremental_alter_configs(Broker& broker, const RequestFrame& frame);
 HandlerReply handle_describe_cluster(Broker& broker, const RequestFrame& frame);
+// Consumer groups (group_handler.cc, offset_handler.cc, group_admin_handler.cc).
+HandlerReply handle_find_coordinator(Broker& broker, const RequestFrame& frame);
+// `peer` is the connection's "host:port", shown as the member's client host.
+boost::asio::awaitable<HandlerReply> handle_join_group(Broker& broker, const RequestFrame& frame, std::string peer);
+boost::asio::awaitable<HandlerReply> handle_sync_group(Broker& broker, const RequestFrame& frame);
+HandlerReply handle_heartbeat(Broker& broker, const RequestFrame& frame);
+HandlerReply handle_leave_group(Broker& broker, const RequestFrame& frame);
+HandlerReply handle_offset_commit(Broker& broker, const RequestFrame& frame);
+HandlerReply handle_offset_fetch(Broker& broker, const RequestFrame& frame);
+HandlerReply handle_describe_groups(Broker& broker, const RequestFrame& frame);
+HandlerReply handle_list_groups(Broker& broker, const RequestFrame& frame);
+HandlerReply handle_delete_groups(Broker& broker, const RequestFrame& frame);
 
 // A stable id for a topic name (Metadata v10+, CreateTopics v7): single-node
 // loch derives it from the name rather than storing one.

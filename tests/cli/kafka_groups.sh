@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Consumer groups against `loch serve`: two kcat -G members share a
+# 4-partition topic and rebalance when one leaves; a librdkafka consumer
+# (tests/clients/group_consumer.c) commits, and after a restart of the broker
+# (SIGTERM, then kill -9) it resumes from its committed offsets.
+source "$(dirname "$0")/../lib/assert.sh"
+source "$TESTS_LIB/serve.sh"
+
+# wait_until SECONDS COMMAND...: polls COMMAND every 0.1 s; false on timeout.
+wait_until() {
+  local tries=$(($1 * 10))
+  shift
+  for _ in $(seq 1 "$tries"); do
+    if "$@"; then return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+# The partitions of a kcat member's last assignment, e.g. "0 1".
+last_assignment() {
+  grep -o 'assigned: .*' "$1" 2>/dev/null | tail -1 | grep -o '\[[0-9]*\]' | tr -d '[]' | sort -n | tr '\n' ' ' |
+    sed 's/ $//'
+}
+partition_count() { last_assignment "$1" | wc -w; }
+both_have_two() { [ "$(partition_count a.err)" = 2 ] && [ "$(partition_count b.err)" = 2 ]; }
+has_four() { [ "$(partition_count "$1")" = 4 ]; }
+lines_total() { cat "$@" 2>/dev/null | wc -l; }
+total_is() {
+  local want=$1
+  shift
+  [ "$(lines_total "$@")" -ge "$want" ]
+}
+produce_to_partitions() {  # TOPIC PREFIX FROM TO: records PREFIX<p>-<i> into each partition p
+  for p in 0 1 2 3; do
+    seq "$3" "$4" | sed "s/^/$2$p-/" | kcat -b "$KAFKA" -P -t "$1" -p "$p"
+  done
+}
+
+start_serve "$WORK/data" --num-partitions 4 --group-initial-rebalance-delay-ms 0
+
+meta=$(kcat -b "$KAFKA" -L -t shared)
+expect_contains "topic has 4 partitions" "$meta" "with 4 partitions"
+expect_contains "__consumer_offsets exists" "$(kcat -b "$KAFKA" -L)" '"__consumer_offsets" with 50 partitions'
+
+# Two members join one after the other: the second join rebalances the
+# group, and each ends with two of the four partitions.
+kcat_member() {
+  kcat -b "$KAFKA" -G shared-group -u -X auto.offset.reset=earliest -X session.timeout.ms=10000 \
+    -f '%p %s\n' shared >"$1.out" 2>"$1.err" &
+}
+kcat_member a
+member_a=$!
+wait_until 20 has_four a.err || fail "first member was not assigned all 4 partitions"
+kcat_member b
+member_b=$!
+wait_until 30 both_have_two || fail "members did not settle on 2 + 2 partitions: a=[$(last_assignment a.err)] b=[$(last_assignment b.err)]"
+expect_eq "assignments are disjoint and cover the topic" \
+  "$(echo "$(last_assignment a.err) $(last_assignment b.err)" | tr ' ' '\n' | sort -n | tr '\n' ' ')" "0 1 2 3 "
+
+# Together they read every record exactly once, each from its own partitions.
+produce_to_partitions shared r 1 100
+wait_until 30 total_is 400 a.out b.out || fail "members read $(lines_total a.out b.out) of 400 records"
+expected=$(for p in 0 1 2 3; do seq 1 100 | sed "s/^/$p r$p-/"; done | sort)
+expect_eq "every record exactly once" "$(cat a.out b.out | sort)" "$expected"
+for m in a b; do
+  got=$(cut -d' ' -f1 "$m.out" | sort -un | tr '\n' ' ' | sed 's/ $//')
+  expect_eq "member $m read only its partitions" "$got" "$(last_assignment "$m.err")"
+done
+
+# The second member leaves (SIGTERM: it commits and sends LeaveGroup); the
+# first takes over all partitions and continues after the committed offsets.
+kill -TERM "$member_b"
+wait "$member_b" || true
+wait_until 30 has_four a.err || fail "remaining member did not get all 4 partitions: [$(last_assignment a.err)]"
+before=$(lines_total a.out)
+produce_to_partitions shared s 1 10
+wait_until 30 total_is $((before + 40)) a.out || fail "remaining member read $(($(lines_total a.out) - before)) of 40"
+sleep 1  # a duplicate would arrive right after
+expect_eq "after the rebalance only new records are read" "$(tail -n +$((before + 1)) a.out | sort)" \
+  "$(for p in 0 1 2 3; do seq 1 10 | sed "s/^/$p s$p-/"; done | sort)"
+kill -TERM "$member_a"
+wait "$member_a" || true
+
+# Commit, restart, resume: a librdkafka consumer with manual commits.
+produce_to_partitions resume v 1 25
+"$CLIENTS/group_consumer" "$KAFKA" resume-group resume 100 >first.out 2>first.err || {
+  cat first.err >&2
+  fail "first consumer run"
+}
+expect_eq "first run reads all 100" "$(wc -l <first.out)" "100"
+expect_eq "first run committed 25 per partition" "$(grep '^committed' first.err | sort)" \
+  "committed 0 25
+committed 1 25
+committed 2 25
+committed 3 25"
+
+stop_serve TERM
+expect_eq "clean exit on SIGTERM" "$SERVE_EXIT" "0"
+start_serve "$WORK/data" --num-partitions 4 --group-initial-rebalance-delay-ms 0
+produce_to_partitions resume w 1 5
+"$CLIENTS/group_consumer" "$KAFKA" resume-group resume 20 >second.out 2>second.err || {
+  cat second.err >&2
+  fail "second consumer run"
+}
+expect_eq "after a restart only new records are read" "$(cut -d' ' -f1,3 second.out | sort)" \
+  "$(for p in 0 1 2 3; do seq 1 5 | sed "s/^/$p w$p-/"; done | sort)"
+
+# kill -9: a commit that was acknowledged is on disk.
+stop_serve KILL
+start_serve "$WORK/data" --num-partitions 4 --group-initial-rebalance-delay-ms 0
+produce_to_partitions resume x 1 2
+"$CLIENTS/group_consumer" "$KAFKA" resume-group resume 8 >third.out 2>third.err || {
+  cat third.err >&2
+  fail "third consumer run"
+}
+expect_eq "after kill -9 only new records are read" "$(cut -d' ' -f1,3 third.out | sort)" \
+  "$(for p in 0 1 2 3; do seq 1 2 | sed "s/^/$p x$p-/"; done | sort)"
+expect_eq "committed offsets after kill -9" "$(grep '^committed' third.err | sort)" \
+  "committed 0 32
+committed 1 32
+committed 2 32
+committed 3 32"
+stop_serve TERM
+
+finish

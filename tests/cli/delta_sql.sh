@@ -75,6 +75,8 @@ expect_contains "EXPLAIN shows files skipped by a partition filter" \
   "EXPLAIN SELECT * FROM bronze.events WHERE letter = 'a'" "2 of 6 files read, 4 skipped (4 by partition filter letter = a)"
 expect_contains "EXPLAIN shows files skipped by min/max statistics" \
   "EXPLAIN SELECT * FROM bronze.events e WHERE e.number > 4" "4 by min/max, number > 4"
+expect_contains "EXPLAIN shows files skipped by BETWEEN and IN" \
+  "EXPLAIN SELECT * FROM bronze.events WHERE number BETWEEN 5 AND 6 AND letter IN ('e', 'z')" "1 of 6 files read, 5 skipped"
 expect "a pruned scan returns the same rows" \
   "SELECT number FROM bronze.events WHERE number > 4 ORDER BY 1" $'number\n5\n6'
 expect_error "DESCRIBE DETAIL of a table that does not exist" \

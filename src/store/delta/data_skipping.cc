@@ -129,6 +129,52 @@ std::optional<ColumnPredicate> parse_conjunct(const std::vector<SqlToken>& t, si
   return predicate;
 }
 
+// A conjunct as zero, one or two predicates: BETWEEN is two bounds, IN a
+// set of equalities.
+std::vector<ColumnPredicate> parse_conjuncts(const std::vector<SqlToken>& t, size_t begin, size_t end,
+                                             const std::string& statement_alias) {
+  std::string name;
+  const size_t used = parse_column(t, begin, end, statement_alias, name);
+  if (used > 0 && begin + used < end && t[begin + used].is_word("BETWEEN")) {
+    ColumnPredicate low{}, high{};
+    size_t i = begin + used + 1;
+    const size_t low_length = parse_literal(t, i, end, low);
+    if (low_length == 0 || i + low_length >= end || !t[i + low_length].is_word("AND")) return {};
+    i += low_length + 1;
+    const size_t high_length = parse_literal(t, i, end, high);
+    if (high_length == 0 || i + high_length != end) return {};
+    low.column = high.column = name;
+    low.op = ColumnPredicate::Op::kGe;
+    high.op = ColumnPredicate::Op::kLe;
+    return {low, high};
+  }
+  if (used > 0 && begin + used + 1 < end && t[begin + used].is_word("IN") && t[begin + used + 1].is_symbol("(") &&
+      t[end - 1].is_symbol(")")) {
+    ColumnPredicate in{};
+    in.column = name;
+    in.op = ColumnPredicate::Op::kEq;
+    for (size_t i = begin + used + 2; i < end - 1;) {
+      ColumnPredicate value{};
+      const size_t length = parse_literal(t, i, end - 1, value);
+      if (length == 0) return {};
+      if (!in.any_of.empty() && value.literal_kind != in.literal_kind) return {};
+      in.literal_kind = value.literal_kind;
+      in.any_of.push_back(value.literal);
+      i += length;
+      if (i < end - 1) {
+        if (!t[i].is_symbol(",")) return {};
+        ++i;
+      }
+    }
+    if (in.any_of.empty()) return {};
+    in.literal = in.any_of.front();
+    return {in};
+  }
+  auto single = parse_conjunct(t, begin, end, statement_alias);
+  if (!single) return {};
+  return {*single};
+}
+
 // --- evaluation ---------------------------------------------------------
 
 enum class Category { kNumber, kString, kDate, kBoolean, kUnsupported };
@@ -316,17 +362,23 @@ std::vector<ColumnPredicate> predicates_for_reference(const std::vector<SqlToken
     if (t[i].is_symbol(",") || t[i].is_word("JOIN") || is_clause_end(t[i])) return out;
   }
   if (where == 0) return out;
-  // The conjuncts, split at top-level AND; a top-level OR (or BETWEEN's AND)
-  // makes the clause more than a conjunction.
+  // The conjuncts, split at top-level AND (but not BETWEEN's); a top-level
+  // OR makes the clause more than a conjunction.
   size_t begin = where + 1;
   depth = 0;
+  bool in_between = false;
   std::vector<std::pair<size_t, size_t>> conjuncts;
   for (i = where + 1; i <= t.size(); ++i) {
     const bool at_end = i == t.size() || (depth == 0 && (t[i].is_symbol(")") || is_clause_end(t[i])));
     if (!at_end) {
       if (t[i].is_symbol("(")) ++depth;
       if (t[i].is_symbol(")")) --depth;
-      if (depth == 0 && (t[i].is_word("OR") || t[i].is_word("BETWEEN"))) return {};
+      if (depth == 0 && t[i].is_word("OR")) return {};
+      if (depth == 0 && t[i].is_word("BETWEEN")) in_between = true;
+      if (depth == 0 && in_between && t[i].is_word("AND")) {
+        in_between = false;
+        continue;
+      }
     }
     if (at_end || (depth == 0 && t[i].is_word("AND"))) {
       conjuncts.emplace_back(begin, i);
@@ -336,11 +388,17 @@ std::vector<ColumnPredicate> predicates_for_reference(const std::vector<SqlToken
   }
   for (const auto& [b, e] : conjuncts) {
     if (b >= e) continue;
-    auto predicate = parse_conjunct(t, b, e, alias);
-    if (!predicate) continue;
-    predicate->text = predicate->column + " " + op_text(predicate->op) +
-                      (predicate->literal_kind == ColumnPredicate::LiteralKind::kNone ? "" : " " + predicate->literal);
-    out.push_back(std::move(*predicate));
+    for (auto& predicate : parse_conjuncts(t, b, e, alias)) {
+      if (!predicate.any_of.empty()) {
+        predicate.text = predicate.column + " IN (";
+        for (size_t k = 0; k < predicate.any_of.size(); ++k) predicate.text += (k ? ", " : "") + predicate.any_of[k];
+        predicate.text += ")";
+      } else {
+        predicate.text = predicate.column + " " + op_text(predicate.op) +
+                         (predicate.literal_kind == ColumnPredicate::LiteralKind::kNone ? "" : " " + predicate.literal);
+      }
+      out.push_back(std::move(predicate));
+    }
   }
   return out;
 }
@@ -384,6 +442,14 @@ SkippingResult skip_files(const Snapshot& snapshot, const std::vector<ColumnPred
           excluded = is_null;
         } else if (is_null) {
           excluded = true;
+        } else if (!r.predicate->any_of.empty()) {
+          excluded = true;  // unless some value of the list may equal it
+          for (const auto& literal : r.predicate->any_of) {
+            ColumnPredicate one = *r.predicate;
+            one.literal = literal;
+            auto c = compare(r.category, *value->second, one);
+            if (!c || *c == 0) excluded = false;
+          }
         } else {
           auto c = compare(r.category, *value->second, *r.predicate);
           excluded = c && !comparison_can_hold(r.predicate->op, *c);
@@ -418,7 +484,19 @@ SkippingResult skip_files(const Snapshot& snapshot, const std::vector<ColumnPred
       if (!parsed_stats) continue;
       // Rows a deletion vector removed are still counted in the stats, which
       // stay valid bounds for the remaining rows.
-      if (stats_exclude(stats, r.physical, r.category, *r.predicate)) {
+      bool excluded_by_stats;
+      if (r.predicate->any_of.empty()) {
+        excluded_by_stats = stats_exclude(stats, r.physical, r.category, *r.predicate);
+      } else {
+        excluded_by_stats = true;
+        for (const auto& literal : r.predicate->any_of) {
+          ColumnPredicate one = *r.predicate;
+          one.literal = literal;
+          one.any_of.clear();
+          if (!stats_exclude(stats, r.physical, r.category, one)) excluded_by_stats = false;
+        }
+      }
+      if (excluded_by_stats) {
         skipped_because = (r.predicate->op == ColumnPredicate::Op::kIsNull || r.predicate->op == ColumnPredicate::Op::kIsNotNull
                                ? "null count, "
                                : "min/max, ") +

@@ -1,7 +1,8 @@
 // Data skipping: which live files a query's filter cannot match.
 //
 // Predicates are simple conjuncts of a WHERE clause: `column op literal`
-// (=, <>, <, <=, >, >=, either side), `column IS [NOT] NULL`. A file is
+// (=, <>, <, <=, >, >=, either side), `column IS [NOT] NULL`,
+// `column BETWEEN a AND b`, `column IN (a, b, ...)`. A file is
 // skipped when its partition values make a conjunct false, or when its
 // statistics (PROTOCOL.md "Per-file Statistics": minValues, maxValues,
 // nullCount, numRecords, from `stats` JSON or checkpoint `stats_parsed`)
@@ -25,6 +26,9 @@ struct ColumnPredicate {
   std::string column;  // logical name, as written
   enum class LiteralKind { kNone, kNumber, kString, kBoolean } literal_kind = LiteralKind::kNone;
   std::string literal;  // unquoted text
+  // `column IN (a, b, ...)`: op is kEq and each of these is a literal of
+  // literal_kind; the conjunct holds when any equality does.
+  std::vector<std::string> any_of;
   std::string text;  // the conjunct as written, for EXPLAIN
 };
 

@@ -31,11 +31,22 @@ TEST(DataSkipping, ConjunctsOfSimpleComparisonsAreFound) {
   EXPECT_EQ(predicates[2].op, ColumnPredicate::Op::kIsNotNull);
 }
 
+TEST(DataSkipping, BetweenIsTwoBoundsAndInIsASetOfEqualities) {
+  auto predicates = predicates_of("SELECT * FROM t WHERE a BETWEEN 1 AND 5 AND b IN ('x', 'y') AND c = 2");
+  ASSERT_EQ(predicates.size(), 4u);
+  EXPECT_EQ(predicates[0].op, ColumnPredicate::Op::kGe);
+  EXPECT_EQ(predicates[1].op, ColumnPredicate::Op::kLe);
+  EXPECT_EQ(predicates[1].literal, "5");
+  EXPECT_EQ(predicates[2].any_of, (std::vector<std::string>{"x", "y"}));
+  EXPECT_EQ(predicates[3].column, "c");
+}
+
 TEST(DataSkipping, DisjunctionsJoinsAndOtherTablesDisableSkipping) {
   EXPECT_TRUE(predicates_of("SELECT * FROM t WHERE a = 1 OR b = 2").empty());
   EXPECT_TRUE(predicates_of("SELECT * FROM t JOIN u ON t.a = u.a WHERE a = 1").empty());
   EXPECT_TRUE(predicates_of("SELECT * FROM t, u WHERE a = 1").empty());
-  EXPECT_TRUE(predicates_of("SELECT * FROM t WHERE a BETWEEN 1 AND 2").empty());
+  EXPECT_TRUE(predicates_of("SELECT * FROM t WHERE a NOT BETWEEN 1 AND 2").empty());
+  EXPECT_TRUE(predicates_of("SELECT * FROM t WHERE a NOT IN (1, 2)").empty());
   EXPECT_TRUE(predicates_of("SELECT * FROM t WHERE other.a = 1").empty());
 }
 
@@ -89,6 +100,13 @@ TEST(DataSkipping, SkippingNeverChangesCountsOnRealTables) {
       std::vector<std::string> conditions = {" IS NULL", " IS NOT NULL"};
       for (const auto& literal : literals) {
         for (const char* op : {" = ", " <> ", " < ", " <= ", " > ", " >= "}) conditions.push_back(op + literal);
+      }
+      if (!literals.empty()) {
+        conditions.push_back(" BETWEEN " + literals.front() + " AND " + literals.back());
+        std::string in = " IN (";
+        for (size_t k = 0; k < literals.size(); ++k) in += (k ? ", " : "") + literals[k];
+        conditions.push_back(in + ")");
+        conditions.push_back(" IN (" + literals.back() + ")");
       }
       for (const auto& condition : conditions) {
         const std::string where = sql_identifier(field.name) + condition;

@@ -140,5 +140,29 @@ TEST_F(HandWrittenTable, RemoveBeatsAnOlderAddOfTheSameCanonicalPath) {
   EXPECT_EQ(rows("v"), "{'v': 2}\n");
 }
 
+TEST_F(HandWrittenTable, LogCompactionFileStandsForTheCommitsItCovers) {
+  write_parquet("a.parquet", "SELECT 1 AS v");
+  write_parquet("b.parquet", "SELECT 2 AS v");
+  write_parquet("c.parquet", "SELECT 3 AS v");
+  const std::string add_a = R"({"add":{"path":"a.parquet","partitionValues":{},"size":1,"modificationTime":0,"dataChange":true}})";
+  const std::string add_b = R"({"add":{"path":"b.parquet","partitionValues":{},"size":1,"modificationTime":0,"dataChange":true}})";
+  const std::string add_c = R"({"add":{"path":"c.parquet","partitionValues":{},"size":1,"modificationTime":0,"dataChange":true}})";
+  write_commit(0, std::string(kProtocol) + "\n" + metadata(field("v", "integer")) + "\n" + add_a + "\n");
+  write_commit(1, add_b + "\n");
+  write_commit(2, R"({"remove":{"path":"a.parquet","dataChange":true}})" "\n");
+  write_commit(3, add_c + "\n");
+  // Versions 1..2 reconciled: b added, a removed.
+  std::ofstream(root_ / "_delta_log" / "00000000000000000001.00000000000000000002.compacted.json")
+      << add_b << "\n" << R"({"remove":{"path":"a.parquet","dataChange":true}})" << "\n";
+  EXPECT_EQ(rows("v"), "{'v': 2}\n{'v': 3}\n");
+  // The compaction file is what replay reads for those versions.
+  std::ofstream(root_ / "_delta_log" / "00000000000000000001.00000000000000000002.compacted.json") << "not json\n";
+  auto snapshot = Snapshot::load(root_, *connection_);
+  ASSERT_FALSE(snapshot.is_ok());
+  EXPECT_NE(snapshot.status().message().find("00000000000000000001.00000000000000000002.compacted.json"),
+            std::string::npos)
+      << snapshot.status().to_string();
+}
+
 }  // namespace
 }  // namespace loch::delta

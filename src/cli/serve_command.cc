@@ -16,6 +16,7 @@
 #include "collect/kafka/broker/kafka_server.h"
 #include "collect/kafka/groups/group_coordinator.h"
 #include "collect/kafka/log/log_manager.h"
+#include "collect/kafka/protocol/compression.h"
 #include "common/shutdown.h"
 
 namespace loch::cli {
@@ -120,6 +121,12 @@ int run_serve(ServeOptions& options, Settings& settings) {
   kafka::LogManagerOptions log_options;
   log_options.data_dir = data_dir.string();
   log_options.defaults = defaults;
+  // Compaction and ListOffsets by timestamp look inside compressed batches
+  // with the protocol library's codecs; without them a compressed batch's
+  // keys would never supersede older ones.
+  log_options.decompress = [](int codec, std::string_view compressed) {
+    return kafka::decompress(static_cast<kafka::CompressionCodec>(codec), compressed);
+  };
   auto logs = kafka::LogManager::open(log_options);
   if (!logs.is_ok()) {
     spdlog::error("cannot open the Kafka logs in {}: {}", (data_dir / "kafka").string(), logs.status().message());

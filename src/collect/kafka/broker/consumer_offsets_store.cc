@@ -50,9 +50,11 @@ Result<std::unique_ptr<ConsumerOffsetsStore>> ConsumerOffsetsStore::open(LogMana
   if (partitions < 1) {
     return Status::invalid_argument("the offsets topic needs at least one partition, not " + std::to_string(partitions));
   }
-  // Kafka's settings for the topic (offsets.topic.*): compacted, never
-  // deleted by time or size.
-  Status created = logs.create_topic(kConsumerOffsetsTopic, partitions, {{"cleanup.policy", "compact"}});
+  // Kafka's settings for the topic: compacted (never deleted by time or
+  // size), in segments of offsets.topic.segment.bytes (100 MiB) so that
+  // compaction, which skips the active segment, gets to run.
+  Status created = logs.create_topic(kConsumerOffsetsTopic, partitions,
+                                     {{"cleanup.policy", "compact"}, {"segment.bytes", "104857600"}});
   if (!created.is_ok() && created.code() != StatusCode::kAlreadyExists) {
     return created.with_context("creating " + std::string(kConsumerOffsetsTopic));
   }

@@ -23,6 +23,7 @@ last_assignment() {
 }
 partition_count() { last_assignment "$1" | wc -w; }
 both_have_two() { [ "$(partition_count a.err)" = 2 ] && [ "$(partition_count b.err)" = 2 ]; }
+has_assignment() { [ -n "$(last_assignment "$1")" ]; }
 has_four() { [ "$(partition_count "$1")" = 4 ]; }
 lines_total() { cat "$@" 2>/dev/null | wc -l; }
 total_is() {
@@ -44,10 +45,13 @@ expect_contains "__consumer_offsets exists" "$(kcat -b "$KAFKA" -L)" '"__consume
 
 # Two members join one after the other: the second join rebalances the
 # group, and each ends with two of the four partitions.
-kcat_member() {
-  kcat -b "$KAFKA" -G shared-group -u -X auto.offset.reset=earliest -X session.timeout.ms=10000 \
-    -f '%p %s\n' shared >"$1.out" 2>"$1.err" &
+kcat_member() {  # NAME [GROUP [-X setting ...]]: a kcat -G member in the background, $NAME.out / $NAME.err
+  local name=$1 group=${2:-shared-group}
+  shift $(($# < 2 ? $# : 2))
+  kcat -b "$KAFKA" -G "$group" -u -X auto.offset.reset=earliest -X session.timeout.ms=10000 "$@" \
+    -f '%p %s\n' shared >"$name.out" 2>"$name.err" &
 }
+both_have_two_of() { [ "$(partition_count "$1.err")" = 2 ] && [ "$(partition_count "$2.err")" = 2 ]; }
 kcat_member a
 member_a=$!
 wait_until 20 has_four a.err || fail "first member was not assigned all 4 partitions"
@@ -80,6 +84,41 @@ expect_eq "after the rebalance only new records are read" "$(tail -n +$((before 
   "$(for p in 0 1 2 3; do seq 1 10 | sed "s/^/$p s$p-/"; done | sort)"
 kill -TERM "$member_a"
 wait "$member_a" || true
+
+# A member that dies without leaving (kill -9) is dropped when its session
+# times out, and the other member takes over its partitions.
+kcat_member c crash-group -X session.timeout.ms=6000
+member_c=$!
+kcat_member d crash-group -X session.timeout.ms=6000
+member_d=$!
+wait_until 30 both_have_two_of c d || fail "crash-group did not settle: c=[$(last_assignment c.err)] d=[$(last_assignment d.err)]"
+kill -KILL "$member_d"
+wait "$member_d" 2>/dev/null || true
+wait_until 30 has_four c.err || fail "survivor did not get all 4 partitions: [$(last_assignment c.err)]"
+expect_contains "the dead member expired" "$(cat "$SERVE_LOG")" "group crash-group: member"
+kill -TERM "$member_c"
+wait "$member_c" || true
+
+# Static membership (group.instance.id): a member that restarts within its
+# session timeout gets its partitions back without a rebalance of the others.
+kcat_member e static-group -X group.instance.id=instance-e
+member_e=$!
+kcat_member f static-group -X group.instance.id=instance-f
+member_f=$!
+wait_until 30 both_have_two_of e f || fail "static-group did not settle: e=[$(last_assignment e.err)] f=[$(last_assignment f.err)]"
+e_partitions=$(last_assignment e.err)
+f_rebalances=$(grep -c 'assigned:' f.err)
+kill -TERM "$member_e"  # a static member does not send LeaveGroup
+wait "$member_e" || true
+mv e.err e-first.err
+kcat_member e static-group -X group.instance.id=instance-e
+member_e=$!
+wait_until 20 has_assignment e.err || fail "restarted static member got no assignment"
+expect_eq "restarted static member gets its partitions back" "$(last_assignment e.err)" "$e_partitions"
+expect_eq "the other static member saw no rebalance" "$(grep -c 'assigned:' f.err)" "$f_rebalances"
+expect_contains "restart logged" "$(cat "$SERVE_LOG")" "static member instance-e restarted"
+kill -TERM "$member_e" "$member_f"
+wait "$member_e" "$member_f" || true
 
 # Commit, restart, resume: a librdkafka consumer with manual commits.
 produce_to_partitions resume v 1 25

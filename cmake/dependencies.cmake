@@ -10,6 +10,8 @@ find_package(yaml-cpp REQUIRED)
 find_package(GTest REQUIRED)
 find_package(Boost 1.74 REQUIRED)
 pkg_check_modules(LIBEDIT REQUIRED IMPORTED_TARGET libedit)
+# librdkafka: loch's own Kafka client commands, and the test clients.
+pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET GLOBAL rdkafka)
 
 # DuckDB: DUCKDB_ROOT (environment or -D) with include/duckdb.h and
 # lib/libduckdb.so, else the copy scripts/setup unpacked into .deps/duckdb.

@@ -3,8 +3,12 @@
 namespace loch::cli {
 
 void add_common_options(CLI::App* command, Settings& settings, CommonOptions& options) {
-  command->add_option("--config", options.config_path,
-                      "Configuration file (YAML)  [default: $LOCH_CONFIG, else ./loch.yaml if it exists]");
+  // `loch topic create|alter` take Kafka's --config name=value for topic
+  // settings; their loch.yaml is then $LOCH_CONFIG or ./loch.yaml.
+  if (command->get_option_no_throw("--config") == nullptr) {
+    command->add_option("--config", options.config_path,
+                        "Configuration file (YAML)  [default: $LOCH_CONFIG, else ./loch.yaml if it exists]");
+  }
   settings.add(command, "--data-dir", "data_dir", &options.data_dir,
                "Data directory: lake/, kafka/, state/, meta/");
   settings.add(command, "--log-level", "log.level", &options.log.level,

@@ -5,7 +5,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 CMAKE_FLAGS ?=
 
-.PHONY: all build test test-asan demo clean format
+.PHONY: all build test test-asan demo bench fuzz clean
 
 all: build
 
@@ -30,6 +30,20 @@ test-asan: $(ASAN_BUILD)/build.ninja
 
 demo: build
 	scripts/demo $(BUILD)/loch
+
+# Benchmarks print ratios against baselines measured in the same run; they
+# are not part of `make test` (they take minutes and measure, not check).
+bench: build
+	cmake --build $(BUILD) -j $(JOBS) --target kafka_log_bench delta_bench
+	$(BUILD)/bench/kafka_log_bench $(BUILD)/bench-data/kafka 5
+	$(BUILD)/bench/delta_bench $(BUILD)/bench-data/delta 3
+
+# libFuzzer (clang) on the Kafka request and record-batch decoders, for
+# FUZZ_SECONDS each (default 120).
+FUZZ_SECONDS ?= 120
+fuzz:
+	FUZZ_TARGET=kafka_request fuzz/run $(FUZZ_SECONDS)
+	FUZZ_TARGET=kafka_record_batch fuzz/run $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

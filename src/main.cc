@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/kafka_commands.h"
+#include "cli/schema_command.h"
 #include "cli/serve_command.h"
 #include "cli/sql_command.h"
 #include "common/settings.h"
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   loch::cli::register_serve_command(app, settings, &exit_code);
   loch::cli::register_sql_command(app, settings, &exit_code);
+  loch::cli::register_schema_command(app, settings, &exit_code);
   loch::cli::register_topic_command(app, settings, &exit_code);
   loch::cli::register_produce_command(app, settings, &exit_code);
   loch::cli::register_consume_command(app, settings, &exit_code);

@@ -18,6 +18,7 @@
 #include "collect/kafka/log/log_manager.h"
 #include "collect/kafka/protocol/compression.h"
 #include "common/shutdown.h"
+#include "serve/registry/embedded_registry.h"
 
 namespace loch::cli {
 namespace {
@@ -35,6 +36,10 @@ struct ServeOptions {
   int flush_ms = 1000;
   int io_threads = 2;
   int maintenance_interval_ms = 5000;
+  // Schema registry (Confluent's REST API), stored in the _schemas topic.
+  bool registry_enabled = true;
+  std::string registry_host = "0.0.0.0";
+  int registry_port = 8081;
   // Consumer groups, with Kafka's broker defaults.
   int offsets_topic_partitions = kafka::kDefaultConsumerOffsetsPartitions;  // offsets.topic.num.partitions
   int group_initial_rebalance_delay_ms = 3000;  // group.initial.rebalance.delay.ms
@@ -177,6 +182,17 @@ int run_serve(ServeOptions& options, Settings& settings) {
   auto ticker = std::make_unique<GroupTicker>(coordinator);
   server.start(broker);
 
+  std::unique_ptr<serve::EmbeddedRegistry> registry;
+  if (options.registry_enabled) {
+    auto started = serve::EmbeddedRegistry::start(**logs, {options.registry_host, options.registry_port});
+    if (!started.is_ok()) {
+      spdlog::error("{} (another registry on this port? see --registry-port, --registry-enabled)",
+                    started.status().message());
+      return 1;
+    }
+    registry = std::move(started).value();
+  }
+
   spdlog::info("loch serve: data directory {}, cluster id {}", data_dir.string(), *cluster_id);
   spdlog::info("kafka: listening on {}:{} (advertised as {}:{}), {} topic(s)", options.kafka_host,
                server.bound_port(), broker_options.advertised_host, broker_options.advertised_port,
@@ -197,6 +213,7 @@ int run_serve(ServeOptions& options, Settings& settings) {
   }
 
   spdlog::info("loch serve: shutting down");
+  if (registry) registry->stop();
   // Waiting JoinGroup / SyncGroup requests get COORDINATOR_NOT_AVAILABLE (the
   // clients then look for the coordinator again) before connections close.
   ticker.reset();
@@ -215,7 +232,7 @@ int run_serve(ServeOptions& options, Settings& settings) {
 void register_serve_command(CLI::App& app, Settings& settings, int* exit_code) {
   auto options = std::make_shared<ServeOptions>();
   options->common.log.level = "info";  // a server says what listens where
-  CLI::App* command = app.add_subcommand("serve", "Run the broker (Kafka protocol) on the data directory until SIGTERM");
+  CLI::App* command = app.add_subcommand("serve", "Run the broker (Kafka protocol) and the schema registry on the data directory until SIGTERM");
   settings.add(command, "--kafka-host", "kafka.host", &options->kafka_host, "Address the Kafka listener binds");
   settings.add(command, "--kafka-port", "kafka.port", &options->kafka_port, "Kafka listener port (0: any free port)");
   settings.add(command, "--advertised-host", "kafka.advertised_host", &options->advertised_host,
@@ -244,6 +261,12 @@ void register_serve_command(CLI::App& app, Settings& settings, int* exit_code) {
                &options->group_min_session_timeout_ms, "Smallest session timeout a consumer may ask for");
   settings.add(command, "--group-max-session-timeout-ms", "kafka.group_max_session_timeout_ms",
                &options->group_max_session_timeout_ms, "Largest session timeout a consumer may ask for");
+  settings.add(command, "--registry-enabled", "registry.enabled", &options->registry_enabled,
+               "Run the schema registry (Confluent Schema Registry REST API) in this process");
+  settings.add(command, "--registry-host", "registry.host", &options->registry_host,
+               "Address the schema registry's HTTP listener binds");
+  settings.add(command, "--registry-port", "registry.port", &options->registry_port,
+               "Schema registry HTTP port (0: any free port)");
   add_common_options(command, settings, options->common);
   command->callback([options, &settings, exit_code] { *exit_code = run_serve(*options, settings); });
 }

@@ -1,7 +1,9 @@
 # Starting and stopping `loch serve` in tests (source after assert.sh).
 #
-# start_serve DATA_DIR [extra flags...]: starts the broker on a free port and
-# sets SERVE_PID, SERVE_LOG and KAFKA (host:port) once it listens.
+# start_serve DATA_DIR [extra flags...]: starts the broker and the schema
+# registry on free ports and sets SERVE_PID, SERVE_LOG, KAFKA (host:port)
+# and REGISTRY (http://host:port, empty with --registry-enabled false) once
+# they listen.
 SERVE_STARTS=0
 start_serve() {
   local data=$1
@@ -10,11 +12,11 @@ start_serve() {
   SERVE_STARTS=$((SERVE_STARTS + 1))
   SERVE_LOG="$WORK/serve-$SERVE_STARTS.log"
   "$LOCH" serve --data-dir "$data" --kafka-host 127.0.0.1 --kafka-port 0 --advertised-host 127.0.0.1 \
-    --log-level info "$@" >"$SERVE_LOG" 2>&1 &
+    --registry-host 127.0.0.1 --registry-port 0 --log-level info "$@" >"$SERVE_LOG" 2>&1 &
   SERVE_PID=$!
   local port=""
   for _ in $(seq 1 400); do
-    port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$SERVE_LOG" 2>/dev/null | cut -d: -f2 || true)
+    port=$(grep -o 'kafka: listening on 127.0.0.1:[0-9]*' "$SERVE_LOG" 2>/dev/null | cut -d: -f3 || true)
     [ -n "$port" ] && break
     kill -0 "$SERVE_PID" 2>/dev/null || break
     sleep 0.05
@@ -25,6 +27,9 @@ start_serve() {
     exit 1
   fi
   KAFKA="127.0.0.1:$port"
+  # The registry logs its port before the broker's line.
+  port=$(grep -o 'registry: listening on 127.0.0.1:[0-9]*' "$SERVE_LOG" | cut -d: -f3 || true)
+  REGISTRY=${port:+http://127.0.0.1:$port}
 }
 
 # stop_serve [SIGNAL]: stops the broker (TERM by default) and waits for it;

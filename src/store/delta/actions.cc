@@ -94,6 +94,8 @@ Result<Metadata> parse_metadata(const json& m) {
   return metadata;
 }
 
+}  // namespace
+
 Result<DeletionVectorDescriptor> parse_deletion_vector(const json& d) {
   DeletionVectorDescriptor dv;
   LOCH_ASSIGN_OR_RETURN(std::string storage_type, get_string(d, "deletionVector", "storageType"));
@@ -108,6 +110,8 @@ Result<DeletionVectorDescriptor> parse_deletion_vector(const json& d) {
   LOCH_ASSIGN_OR_RETURN(dv.cardinality, get_int(d, "deletionVector", "cardinality"));
   return dv;
 }
+
+namespace {
 
 Result<FileAction> parse_file_action(const json& f, const char* kind) {
   FileAction file;

@@ -76,6 +76,10 @@ struct Action {
   std::optional<Sidecar> sidecar;
 };
 
+// Parses a deletionVector object (storageType, pathOrInlineDv, offset,
+// sizeInBytes, cardinality).
+Result<DeletionVectorDescriptor> parse_deletion_vector(const nlohmann::json& object);
+
 // Parses one action object ({"add": {...}} or a checkpoint row whose null
 // columns are absent or null). Fails on a field of the wrong type.
 Result<Action> parse_action(const nlohmann::json& object);

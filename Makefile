@@ -34,7 +34,8 @@ demo: build
 # Benchmarks print ratios against baselines measured in the same run; they
 # are not part of `make test` (they take minutes and measure, not check).
 bench: build
-	cmake --build $(BUILD) -j $(JOBS) --target kafka_log_bench delta_bench
+	cmake --build $(BUILD) -j $(JOBS) --target kafka_log_bench delta_bench kafka_produce_bench
+	bench/kafka_broker_bench.sh $(BUILD)/loch $(BUILD)/bench/kafka_produce_bench 2000000
 	$(BUILD)/bench/kafka_log_bench $(BUILD)/bench-data/kafka 5
 	$(BUILD)/bench/delta_bench $(BUILD)/bench-data/delta 3
 

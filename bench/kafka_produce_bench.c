@@ -1,0 +1,180 @@
+/* kafka_produce_bench BOOTSTRAP RECORDS
+ *
+ * The broker benchmarks of issue 6, with librdkafka as the client, each a
+ * ratio against a baseline run in the same process:
+ *   1. produce 100-byte records, acks=1, to BOOTSTRAP (loch serve) and to
+ *      librdkafka's in-memory mock cluster (test.mock.num.brokers=1);
+ *   2. consume them back from BOOTSTRAP (consume vs produce throughput);
+ *   3. produce latency p50/p99 at half the measured maximum rate.
+ * Records/s are printed with their ratios. */
+#include <librdkafka/rdkafka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long delivered, failed;
+static double *latencies;
+static long latency_count;
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+  (void)rk;
+  (void)opaque;
+  if (m->err) {
+    failed++;
+    return;
+  }
+  delivered++;
+  if (latencies && m->_private) {
+    double sent = *(double *)m->_private;
+    latencies[latency_count++] = now_s() - sent;
+    free(m->_private);
+  }
+}
+
+static rd_kafka_t *make_producer(const char *bootstrap, int mock, const char *acks, const char *linger_ms) {
+  char err[512];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  if (mock) {
+    rd_kafka_conf_set(conf, "test.mock.num.brokers", "1", err, sizeof(err));
+  } else {
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof(err));
+  }
+  rd_kafka_conf_set(conf, "acks", acks, err, sizeof(err));
+  rd_kafka_conf_set(conf, "linger.ms", linger_ms, err, sizeof(err));
+  rd_kafka_conf_set(conf, "batch.num.messages", "10000", err, sizeof(err));
+  rd_kafka_conf_set(conf, "queue.buffering.max.messages", "1000000", err, sizeof(err));
+  rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+  if (!rk) {
+    fprintf(stderr, "rd_kafka_new: %s\n", err);
+    exit(2);
+  }
+  return rk;
+}
+
+/* Records/s of producing `count` 100-byte records. */
+static double produce_rate(rd_kafka_t *rk, const char *topic, long count) {
+  char payload[100];
+  memset(payload, 'x', sizeof(payload));
+  delivered = failed = 0;
+  /* Warm up: metadata, connection, topic creation. */
+  rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE(payload, sizeof(payload)),
+                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+  rd_kafka_flush(rk, 10000);
+  delivered = 0;
+  double start = now_s();
+  for (long i = 0; i < count; i++) {
+    while (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE(payload, sizeof(payload)),
+                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      rd_kafka_poll(rk, 1);
+    }
+    if ((i & 1023) == 0) rd_kafka_poll(rk, 0);
+  }
+  rd_kafka_flush(rk, 60000);
+  double elapsed = now_s() - start;
+  if (delivered != count) fprintf(stderr, "warning: %ld of %ld delivered, %ld failed\n", delivered, count, failed);
+  return (double)delivered / elapsed;
+}
+
+static double consume_rate(const char *bootstrap, const char *topic, long expected) {
+  char err[512];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof(err));
+  rd_kafka_conf_set(conf, "group.id", "bench-consume", err, sizeof(err));
+  rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof(err));
+  rd_kafka_conf_set(conf, "fetch.max.bytes", "52428800", err, sizeof(err));
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+  rd_kafka_poll_set_consumer(rk);
+  rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(list, topic, 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  rd_kafka_assign(rk, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  long got = 0;
+  double start = 0;
+  double deadline = now_s() + 120;
+  while (got < expected && now_s() < deadline) {
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+    if (!m) continue;
+    if (!m->err) {
+      if (got == 0) start = now_s();
+      got++;
+    }
+    rd_kafka_message_destroy(m);
+  }
+  double elapsed = now_s() - start;
+  rd_kafka_consumer_close(rk);
+  rd_kafka_destroy(rk);
+  return (double)got / elapsed;
+}
+
+static int compare(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* p50/p99 produce latency (ms) at `rate` records/s for `seconds`. */
+static void latency_at(rd_kafka_t *rk, const char *topic, double rate, double seconds, double *p50, double *p99) {
+  char payload[100];
+  memset(payload, 'y', sizeof(payload));
+  long count = (long)(rate * seconds);
+  latencies = calloc((size_t)count, sizeof(double));
+  latency_count = 0;
+  double start = now_s();
+  for (long i = 0; i < count; i++) {
+    double due = start + (double)i / rate;
+    while (now_s() < due) rd_kafka_poll(rk, 0);
+    double *sent = malloc(sizeof(double));
+    *sent = now_s();
+    rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE(payload, sizeof(payload)),
+                      RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(sent), RD_KAFKA_V_END);
+  }
+  rd_kafka_flush(rk, 30000);
+  qsort(latencies, (size_t)latency_count, sizeof(double), compare);
+  *p50 = latency_count ? latencies[latency_count / 2] * 1000 : -1;
+  *p99 = latency_count ? latencies[(long)(latency_count * 0.99)] * 1000 : -1;
+  free(latencies);
+  latencies = NULL;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3) {
+    fprintf(stderr, "usage: kafka_produce_bench BOOTSTRAP RECORDS\n");
+    return 2;
+  }
+  const char *bootstrap = argv[1];
+  long records = atol(argv[2]);
+
+  rd_kafka_t *mock = make_producer(NULL, 1, "1", "5");
+  double mock_rate = produce_rate(mock, "bench-mock", records);
+  rd_kafka_destroy(mock);
+
+  rd_kafka_t *loch = make_producer(bootstrap, 0, "1", "5");
+  double loch_rate = produce_rate(loch, "bench-produce", records);
+  rd_kafka_destroy(loch);
+
+  double consume = consume_rate(bootstrap, "bench-produce", records);
+
+  rd_kafka_t *all = make_producer(bootstrap, 0, "all", "5");
+  double all_rate = produce_rate(all, "bench-acks-all", records / 4);
+  rd_kafka_destroy(all);
+
+  /* A 1 ms linger: the latency is mostly the broker's, not the client's batching wait. */
+  rd_kafka_t *paced = make_producer(bootstrap, 0, "1", "1");
+  double p50, p99;
+  latency_at(paced, "bench-latency", loch_rate / 2 > 200000 ? 200000 : loch_rate / 2, 3.0, &p50, &p99);
+  rd_kafka_destroy(paced);
+
+  printf("produce acks=1, 100-byte records: loch %.0f rec/s, librdkafka mock cluster %.0f rec/s, ratio %.2f\n",
+         loch_rate, mock_rate, loch_rate / mock_rate);
+  printf("consume: %.0f rec/s, ratio to produce %.2f\n", consume, consume / loch_rate);
+  printf("produce acks=all (fsync per batch): %.0f rec/s\n", all_rate);
+  printf("latency at %.0f rec/s: p50 %.2f ms, p99 %.2f ms\n", loch_rate / 2 > 200000 ? 200000 : loch_rate / 2, p50, p99);
+  return 0;
+}

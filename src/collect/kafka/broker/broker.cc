@@ -18,9 +18,9 @@ constexpr std::array<SupportedApi, 23> kSupportedApis{{
     {0, 3, 9},    // Produce
     {1, 4, 12},   // Fetch (v13+ addresses topics by id)
     {2, 1, 6},    // ListOffsets (v7+: max-timestamp and tiered-storage lookups)
-    {3, 1, 12},   // Metadata
+    {3, 0, 12},   // Metadata (v0: kafka-python probes versions with it)
     {8, 0, 8},    // OffsetCommit
-    {9, 1, 8},    // OffsetFetch (v0 read ZooKeeper offsets; v8 batches groups)
+    {9, 0, 8},    // OffsetFetch (v0 read ZooKeeper offsets in Kafka, answered as v1; v8 batches groups)
     {10, 0, 4},   // FindCoordinator (v4 batches keys)
     {11, 0, 9},   // JoinGroup
     {12, 0, 4},   // Heartbeat

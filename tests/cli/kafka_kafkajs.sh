@@ -13,7 +13,7 @@ fi
 
 run_phase() {
   local out
-  if ! out=$(node "$REPO_ROOT/tests/js/groups.mjs" "$KAFKA" "$1" 2>&1); then
+  if ! out=$(timeout 120 node "$REPO_ROOT/tests/js/groups.mjs" "$KAFKA" "$1" 2>&1); then
     fail "kafkajs $1"
     printf '%s\n' "$out" >&2
     return

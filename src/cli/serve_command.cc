@@ -35,7 +35,7 @@ struct ServeOptions {
   std::string flush_policy = "every-batch";
   int flush_ms = 1000;
   int io_threads = 2;
-  int maintenance_interval_ms = 5000;
+  int maintenance_interval_ms = 30000;
   // Schema registry (Confluent's REST API), stored in the _schemas topic.
   bool registry_enabled = true;
   std::string registry_host = "0.0.0.0";
@@ -199,7 +199,21 @@ int run_serve(ServeOptions& options, Settings& settings) {
                (*logs)->list_topics().size());
 
   auto next_maintenance = std::chrono::steady_clock::now();
+  auto next_flush = next_maintenance;
   while (!ShutdownSignal::requested()) {
+    // acks=0/1 data reaches the disk within flush.ms: each partition's
+    // flush_if_due fsyncs when its interval has passed (retention and
+    // compaction, below, run less often).
+    if (std::chrono::steady_clock::now() >= next_flush) {
+      for (const auto& topic : (*logs)->list_topics()) {
+        for (int32_t p = 0; p < topic.partitions; ++p) {
+          if (auto log = (*logs)->partition(topic.name, PartitionId(p))) {
+            if (Status s = log->flush_if_due(); !s.is_ok()) spdlog::error("kafka flush {}-{}: {}", topic.name, p, s.message());
+          }
+        }
+      }
+      next_flush = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(10, options.flush_ms / 2));
+    }
     if (std::chrono::steady_clock::now() >= next_maintenance) {
       kafka::MaintenanceReport report = (*logs)->run_maintenance();
       for (const auto& error : report.errors) spdlog::warn("kafka maintenance: {}", error);

@@ -90,7 +90,9 @@ TEST_F(RegistryHttpServerTest, ContentTypeAndKeepAliveHeaders) {
 }
 
 TEST_F(RegistryHttpServerTest, GarbageIs400AndTheServerKeepsServing) {
-  const std::string reply = raw_exchange(std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 garbage\r\n\r\n", 26));
+  // The start of a TLS ClientHello, then text: what a client speaking https gives a plain server.
+  static const char kTlsHello[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 garbage\r\n\r\n";
+  const std::string reply = raw_exchange(std::string(kTlsHello, sizeof(kTlsHello) - 1));
   EXPECT_EQ(reply.rfind("HTTP/1.1 400 Bad Request\r\n", 0), 0u) << reply;
   EXPECT_NE(reply.find("\"error_code\":400"), std::string::npos) << reply;
   EXPECT_EQ(raw_exchange("NOT-HTTP\r\n\r\n").rfind("HTTP/1.1 400", 0), 0u);

@@ -99,36 +99,64 @@ HandlerReply handle_describe_configs(Broker& broker, const RequestFrame& frame) 
   return reply_with(frame, response);
 }
 
+namespace {
+
+// What one resource of AlterConfigs or IncrementalAlterConfigs asks for.
+struct TopicConfigChange {
+  std::map<std::string, std::string> set;
+  std::vector<std::string> remove;
+  bool replace_all = false;  // AlterConfigs: the overrides become exactly `set`
+  Status refused;            // a request the broker cannot apply at all
+};
+
+Outcome alter_topic_config(Broker& broker, int8_t resource_type, const std::string& topic,
+                           const TopicConfigChange& change, bool validate_only) {
+  if (resource_type != kTopicResource) {
+    return {KafkaError::kInvalidRequest, "loch alters topic configs only; broker settings live in loch.yaml"};
+  }
+  Status status = change.refused;
+  if (status.is_ok()) {
+    LogConfig check = broker.options().log_defaults;
+    status = LogConfig::apply(change.set, check);
+  }
+  if (status.is_ok() && !broker.logs().describe_topic(topic)) {
+    status = Status::not_found("Topic '" + topic + "' does not exist.");
+  }
+  if (status.is_ok() && !validate_only) {
+    status = change.replace_all ? broker.logs().replace_topic_config(topic, change.set)
+                                : broker.logs().update_topic_config(topic, change.set, change.remove);
+  }
+  return outcome_of(status);
+}
+
+// Both responses carry the same per-resource fields.
+template <typename ResourceResponse>
+ResourceResponse resource_response(int8_t resource_type, const std::string& name, const Outcome& outcome) {
+  ResourceResponse result;
+  result.resource_type = resource_type;
+  result.resource_name = name;
+  result.error_code = wire(outcome.error);
+  result.error_message = std::nullopt;
+  if (outcome.error != KafkaError::kNone) result.error_message = outcome.message;
+  return result;
+}
+
+}  // namespace
+
 HandlerReply handle_alter_configs(Broker& broker, const RequestFrame& frame) {
   auto request = decode_body_or_log<AlterConfigsRequest>(frame);
   if (!request) return HandlerReply::close();
   AlterConfigsResponse response;
   for (const auto& resource : request->resources) {
-    AlterConfigsResponse::AlterConfigsResourceResponse result;
-    result.resource_type = resource.resource_type;
-    result.resource_name = resource.resource_name;
-    result.error_message = std::nullopt;
-    Outcome outcome;
-    if (resource.resource_type != kTopicResource) {
-      outcome = {KafkaError::kInvalidRequest, "loch alters topic configs only; broker settings live in loch.yaml"};
-    } else {
-      std::map<std::string, std::string> overrides;
-      for (const auto& config : resource.configs) {
-        if (config.value) overrides[config.name] = *config.value;
-      }
-      LogConfig check = broker.options().log_defaults;
-      Status status = LogConfig::apply(overrides, check);
-      if (status.is_ok() && !broker.logs().describe_topic(resource.resource_name)) {
-        status = Status::not_found("Topic '" + resource.resource_name + "' does not exist.");
-      }
-      if (status.is_ok() && !request->validate_only) {
-        status = broker.logs().replace_topic_config(resource.resource_name, overrides);
-      }
-      outcome = outcome_of(status);
+    TopicConfigChange change;
+    change.replace_all = true;
+    for (const auto& config : resource.configs) {
+      if (config.value) change.set[config.name] = *config.value;
     }
-    result.error_code = wire(outcome.error);
-    if (outcome.error != KafkaError::kNone) result.error_message = outcome.message;
-    response.responses.push_back(std::move(result));
+    Outcome outcome =
+        alter_topic_config(broker, resource.resource_type, resource.resource_name, change, request->validate_only);
+    response.responses.push_back(resource_response<AlterConfigsResponse::AlterConfigsResourceResponse>(
+        resource.resource_type, resource.resource_name, outcome));
   }
   return reply_with(frame, response);
 }
@@ -138,43 +166,22 @@ HandlerReply handle_incremental_alter_configs(Broker& broker, const RequestFrame
   if (!request) return HandlerReply::close();
   IncrementalAlterConfigsResponse response;
   for (const auto& resource : request->resources) {
-    IncrementalAlterConfigsResponse::AlterConfigsResourceResponse result;
-    result.resource_type = resource.resource_type;
-    result.resource_name = resource.resource_name;
-    result.error_message = std::nullopt;
-    Outcome outcome;
-    if (resource.resource_type != kTopicResource) {
-      outcome = {KafkaError::kInvalidRequest, "loch alters topic configs only; broker settings live in loch.yaml"};
-    } else {
-      std::map<std::string, std::string> set;
-      std::vector<std::string> remove;
-      Status status;
-      for (const auto& config : resource.configs) {
-        switch (config.config_operation) {
-          case 0: set[config.name] = config.value.value_or(""); break;  // SET
-          case 1: remove.push_back(config.name); break;                   // DELETE
-          default:
-            // APPEND / SUBTRACT apply to list-valued settings; loch's topic
-            // settings are all single values.
-            status = Status::invalid_argument("operation " + std::to_string(config.config_operation) + " on " +
-                                              config.name + ": only SET (0) and DELETE (1) apply to loch topics");
-        }
+    TopicConfigChange change;
+    for (const auto& config : resource.configs) {
+      switch (config.config_operation) {
+        case 0: change.set[config.name] = config.value.value_or(""); break;  // SET
+        case 1: change.remove.push_back(config.name); break;                   // DELETE
+        default:
+          // APPEND / SUBTRACT apply to list-valued settings; loch's topic
+          // settings are all single values.
+          change.refused = Status::invalid_argument("operation " + std::to_string(config.config_operation) + " on " +
+                                                    config.name + ": only SET (0) and DELETE (1) apply to loch topics");
       }
-      if (status.is_ok()) {
-        LogConfig check = broker.options().log_defaults;
-        status = LogConfig::apply(set, check);
-      }
-      if (status.is_ok() && !broker.logs().describe_topic(resource.resource_name)) {
-        status = Status::not_found("Topic '" + resource.resource_name + "' does not exist.");
-      }
-      if (status.is_ok() && !request->validate_only) {
-        status = broker.logs().update_topic_config(resource.resource_name, set, remove);
-      }
-      outcome = outcome_of(status);
     }
-    result.error_code = wire(outcome.error);
-    if (outcome.error != KafkaError::kNone) result.error_message = outcome.message;
-    response.responses.push_back(std::move(result));
+    Outcome outcome =
+        alter_topic_config(broker, resource.resource_type, resource.resource_name, change, request->validate_only);
+    response.responses.push_back(resource_response<IncrementalAlterConfigsResponse::AlterConfigsResourceResponse>(
+        resource.resource_type, resource.resource_name, outcome));
   }
   return reply_with(frame, response);
 }

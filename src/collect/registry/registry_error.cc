@@ -106,7 +106,9 @@ RegistryError RegistryError::store_error(std::string message) {
 
 std::string RegistryError::to_json() const {
   nlohmann::json body = {{"error_code", error_code}, {"message", message}};
-  return body.dump();
+  // A message may quote bytes of a bad request that are not UTF-8; they are
+  // replaced (U+FFFD) rather than making the error itself fail.
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace loch::registry

@@ -37,55 +37,19 @@ http::response<http::string_body> make_response(const RegistryAnswer& answer, un
 }  // namespace
 
 RegistryHttpServer::RegistryHttpServer(Options options, const RegistryRouter& router)
-    : options_(std::move(options)), router_(router) {}
+    : options_(std::move(options)),
+      router_(router),
+      listener_({"registry", options_.host, options_.port, options_.threads}) {}
 
 RegistryHttpServer::~RegistryHttpServer() { stop(); }
 
-Status RegistryHttpServer::bind() {
-  try {
-    tcp::endpoint endpoint(asio::ip::make_address(options_.host), options_.port);
-    acceptor_ = std::make_unique<tcp::acceptor>(io_);
-    acceptor_->open(endpoint.protocol());
-    acceptor_->set_option(asio::socket_base::reuse_address(true));
-    acceptor_->bind(endpoint);
-    acceptor_->listen();
-    bound_port_ = acceptor_->local_endpoint().port();
-  } catch (const boost::system::system_error& e) {
-    return Status::io_error("registry: cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
-                            ": " + e.code().message());
-  }
-  return Status::ok();
-}
+Status RegistryHttpServer::bind() { return listener_.bind(); }
 
 void RegistryHttpServer::start() {
-  asio::co_spawn(io_, accept_loop(), asio::detached);
-  for (int i = 0; i < std::max(1, options_.threads); ++i) {
-    threads_.emplace_back([this] { io_.run(); });
-  }
-  started_ = true;
+  listener_.start([this](tcp::socket socket) { return serve_connection(std::move(socket)); });
 }
 
-void RegistryHttpServer::stop() {
-  if (!started_) return;
-  started_ = false;
-  io_.stop();
-  for (auto& thread : threads_) thread.join();
-  threads_.clear();
-}
-
-asio::awaitable<void> RegistryHttpServer::accept_loop() {
-  for (;;) {
-    boost::system::error_code ec;
-    tcp::socket socket = co_await acceptor_->async_accept(asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      if (ec == asio::error::operation_aborted) co_return;
-      spdlog::warn("registry: accept failed: {}", ec.message());
-      continue;
-    }
-    socket.set_option(tcp::no_delay(true), ec);
-    asio::co_spawn(asio::make_strand(io_), serve_connection(std::move(socket)), asio::detached);
-  }
-}
+void RegistryHttpServer::stop() { listener_.stop(); }
 
 asio::awaitable<void> RegistryHttpServer::serve_connection(tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));

@@ -24,6 +24,8 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+
+#include "common/tcp_listener.h"
 #include <boost/asio/ip/tcp.hpp>
 
 #include "common/status.h"
@@ -53,19 +55,14 @@ class RegistryHttpServer {
   // Stops accepting, drops connections and joins the threads.
   void stop();
 
-  uint16_t bound_port() const { return bound_port_; }
+  uint16_t bound_port() const { return listener_.bound_port(); }
 
  private:
-  boost::asio::awaitable<void> accept_loop();
   boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket);
 
   const Options options_;
   const RegistryRouter& router_;
-  boost::asio::io_context io_;
-  std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
-  std::vector<std::thread> threads_;
-  uint16_t bound_port_ = 0;
-  bool started_ = false;
+  TcpListener listener_;
 };
 
 }  // namespace loch::serve

@@ -34,60 +34,22 @@ Result<RequestPrefix> parse_request_prefix(std::string_view frame) {
   return prefix;
 }
 
-KafkaServer::KafkaServer(Options options) : options_(std::move(options)) {}
+KafkaServer::KafkaServer(Options options)
+    : options_(std::move(options)), listener_({"kafka", options_.host, options_.port, options_.threads}) {}
 
 KafkaServer::~KafkaServer() { stop(); }
 
-Status KafkaServer::bind() {
-  try {
-    tcp::endpoint endpoint(asio::ip::make_address(options_.host), options_.port);
-    acceptor_ = std::make_unique<tcp::acceptor>(io_);
-    acceptor_->open(endpoint.protocol());
-    acceptor_->set_option(asio::socket_base::reuse_address(true));
-    acceptor_->bind(endpoint);
-    acceptor_->listen();
-    bound_port_ = acceptor_->local_endpoint().port();
-  } catch (const boost::system::system_error& e) {
-    return Status::io_error("cannot listen on " + options_.host + ":" + std::to_string(options_.port) + ": " +
-                            e.code().message());
-  }
-  return Status::ok();
-}
+Status KafkaServer::bind() { return listener_.bind(); }
 
 void KafkaServer::start(RequestHandler& handler) {
   handler_ = &handler;
-  asio::co_spawn(io_, accept_loop(), asio::detached);
-  for (int i = 0; i < std::max(1, options_.threads); ++i) {
-    threads_.emplace_back([this] { io_.run(); });
-  }
-  started_ = true;
+  listener_.start([this](tcp::socket socket) { return serve_connection(std::move(socket)); });
 }
 
-void KafkaServer::stop() {
-  if (!started_) return;
-  started_ = false;
-  io_.stop();
-  for (auto& thread : threads_) thread.join();
-  threads_.clear();
-}
+void KafkaServer::stop() { listener_.stop(); }
 
-asio::awaitable<void> KafkaServer::accept_loop() {
-  for (;;) {
-    boost::system::error_code ec;
-    tcp::socket socket = co_await acceptor_->async_accept(asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) {
-      if (ec == asio::error::operation_aborted) co_return;
-      spdlog::warn("kafka: accept failed: {}", ec.message());
-      continue;
-    }
-    socket.set_option(tcp::no_delay(true));
-    uint64_t id = next_connection_id_++;
-    auto strand = asio::make_strand(io_);
-    asio::co_spawn(strand, serve_connection(std::move(socket), id), asio::detached);
-  }
-}
-
-asio::awaitable<void> KafkaServer::serve_connection(tcp::socket socket, uint64_t id) {
+asio::awaitable<void> KafkaServer::serve_connection(tcp::socket socket) {
+  const uint64_t id = next_connection_id_++;
   std::string peer = "unknown";
   {
     boost::system::error_code ec;

@@ -27,6 +27,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "common/result.h"
+#include "common/tcp_listener.h"
 
 namespace loch::kafka {
 
@@ -87,21 +88,15 @@ class KafkaServer {
   // Stops accepting, closes connections and joins the threads.
   void stop();
 
-  uint16_t bound_port() const { return bound_port_; }
-  boost::asio::io_context& io_context() { return io_; }
+  uint16_t bound_port() const { return listener_.bound_port(); }
 
  private:
-  boost::asio::awaitable<void> accept_loop();
-  boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket, uint64_t id);
+  boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket);
 
   Options options_;
   RequestHandler* handler_ = nullptr;
-  boost::asio::io_context io_;
-  std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
-  std::vector<std::thread> threads_;
+  TcpListener listener_;
   std::atomic<uint64_t> next_connection_id_{1};
-  uint16_t bound_port_ = 0;
-  bool started_ = false;
 };
 
 // Parses the api key, version and correlation id at the start of a request.

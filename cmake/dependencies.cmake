@@ -36,3 +36,5 @@ get_filename_component(DUCKDB_LIBRARY_DIR ${DUCKDB_LIBRARY} DIRECTORY)
 # The binary finds libduckdb.so where setup put it, without LD_LIBRARY_PATH.
 set(CMAKE_BUILD_RPATH ${DUCKDB_LIBRARY_DIR})
 set(CMAKE_INSTALL_RPATH ${DUCKDB_LIBRARY_DIR})
+# RocksDB: the operator state of streaming pipelines (src/process/pipeline).
+pkg_check_modules(ROCKSDB REQUIRED IMPORTED_TARGET GLOBAL rocksdb)

@@ -1,0 +1,99 @@
+// Windowed, keyed, incremental aggregation in event time.
+//
+// Events (already checked not to be late) update the accumulators of every
+// window they fall in. A window closes when the watermark reaches its end:
+// its final result is emitted and its state dropped, which is also the TTL of
+// window state. Emit modes:
+//   final    one result per window, when it closes;
+//   updates  after each batch (emit_updates), the current value of every
+//            window changed in it, and the final value when it closes.
+//            Results are upserts keyed by (key, start); a session that is
+//            merged into another is withdrawn with a kRetract result.
+// Results are emitted in a deterministic order (by end, key, start), so a
+// replay from a checkpoint gives the same sequence.
+#pragma once
+
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "process/pipeline/aggregate.h"
+#include "process/pipeline/window.h"
+
+namespace loch::pipeline {
+
+enum class EmitMode { kFinal, kUpdates };
+
+struct WindowedAggregationSpec {
+  WindowSpec window;
+  std::vector<AggregateKind> aggregates;
+  EmitMode emit = EmitMode::kFinal;
+
+  Status validate() const;
+  // Identifies the state layout; a checkpoint made with another spec is refused.
+  std::string describe() const;
+};
+
+struct WindowResult {
+  enum class Kind { kUpdate, kFinal, kRetract };
+  Kind kind = Kind::kFinal;
+  std::string key;
+  WindowBounds bounds;
+  std::vector<Accumulator::Value> values;  // one per aggregate (empty for kRetract)
+};
+
+class WindowedAggregation {
+ public:
+  explicit WindowedAggregation(WindowedAggregationSpec spec);
+
+  void add(const Event& event);
+  // Closes every window whose end is at or before `watermark`.
+  void on_watermark(TimestampMs watermark);
+  // Updates mode: the windows changed since the last call (no-op in final mode).
+  void emit_updates();
+
+  std::vector<WindowResult> take_results() { return std::exchange(results_, {}); }
+  size_t open_windows() const { return windows_.size(); }
+  const WindowedAggregationSpec& spec() const { return spec_; }
+
+  // State for checkpoints (doc/pipeline-state.md, prefix 'w').
+  void save(std::vector<std::pair<std::string, std::string>>& entries) const;
+  Status load_entry(std::string_view key, std::string_view value);
+  void clear();
+
+ private:
+  struct WindowId {
+    std::string key;
+    TimestampMs start = 0;
+    friend bool operator==(const WindowId&, const WindowId&) = default;
+  };
+  struct WindowIdHash {
+    size_t operator()(const WindowId& id) const noexcept {
+      return std::hash<std::string>()(id.key) ^ (std::hash<int64_t>()(id.start) * 0x9e3779b97f4a7c15ULL);
+    }
+  };
+  struct WindowState {
+    TimestampMs end = 0;
+    std::vector<Accumulator> accumulators;
+    bool changed = false;  // since the last emit_updates
+    bool emitted = false;  // an update for it went out
+  };
+
+  WindowState& window_for(const std::string& key, WindowBounds bounds);
+  void add_to(WindowState& window, const Event& event);
+  void add_to_session(const Event& event);
+  WindowResult result_of(const WindowId& id, const WindowState& window, WindowResult::Kind kind) const;
+
+  WindowedAggregationSpec spec_;
+  std::unordered_map<WindowId, WindowState, WindowIdHash> windows_;
+  // Windows by end, for closing; entries may be stale after a session merge
+  // (the window is gone or its end moved) and are checked when popped.
+  std::multimap<TimestampMs, WindowId> by_end_;
+  // Session windows of each key: start -> end.
+  std::unordered_map<std::string, std::map<TimestampMs, TimestampMs>> sessions_;
+  std::vector<WindowResult> results_;
+};
+
+}  // namespace loch::pipeline

@@ -116,22 +116,6 @@ Status decode_roaring32(ByteReader& reader, uint64_t high, std::vector<uint64_t>
   return Status::ok();
 }
 
-// CRC-32 (IEEE 802.3, the zlib polynomial) over a deletion vector's bitmap.
-uint32_t crc32_ieee(std::string_view bytes) {
-  static const auto table = [] {
-    std::array<uint32_t, 256> t{};
-    for (uint32_t i = 0; i < 256; ++i) {
-      uint32_t c = i;
-      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-      t[i] = c;
-    }
-    return t;
-  }();
-  uint32_t crc = 0xFFFFFFFFu;
-  for (char ch : bytes) crc = table[(crc ^ static_cast<unsigned char>(ch)) & 0xFF] ^ (crc >> 8);
-  return crc ^ 0xFFFFFFFFu;
-}
-
 uint32_t read_big_endian_u32(std::string_view bytes) {
   uint32_t value = 0;
   for (size_t i = 0; i < 4; ++i) value = (value << 8) | static_cast<unsigned char>(bytes[i]);
@@ -151,6 +135,22 @@ std::string uuid_text(std::string_view bytes) {
 }
 
 }  // namespace
+
+// CRC-32 (IEEE 802.3, the zlib polynomial) over a deletion vector's bitmap.
+uint32_t crc32_ieee(std::string_view bytes) {
+  static const auto table = [] {
+    std::array<uint32_t, 256> t{};
+    for (uint32_t i = 0; i < 256; ++i) {
+      uint32_t c = i;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+      t[i] = c;
+    }
+    return t;
+  }();
+  uint32_t crc = 0xFFFFFFFFu;
+  for (char ch : bytes) crc = table[(crc ^ static_cast<unsigned char>(ch)) & 0xFF] ^ (crc >> 8);
+  return crc ^ 0xFFFFFFFFu;
+}
 
 std::string DeletionVectorDescriptor::unique_id() const {
   std::string id(1, storage_type);

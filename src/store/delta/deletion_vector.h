@@ -38,6 +38,10 @@ struct DeletionVectorDescriptor {
 // portable Roaring format) into sorted row indexes.
 Result<std::vector<uint64_t>> decode_roaring_bitmap_array(std::string_view bytes);
 
+// CRC-32 (IEEE 802.3, zlib's polynomial): the checksum after each bitmap in
+// a deletion vector file.
+uint32_t crc32_ieee(std::string_view bytes);
+
 // Loads the deleted row indexes a descriptor points to, checking the file's
 // format version, size and CRC-32.
 Result<std::vector<uint64_t>> load_deletion_vector(const DeletionVectorDescriptor& descriptor,

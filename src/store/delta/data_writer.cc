@@ -1,0 +1,330 @@
+#include "store/delta/data_writer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
+
+#include <nlohmann/json.hpp>
+
+#include "store/delta/file_paths.h"
+#include "store/delta/table_schema.h"
+#include "store/delta/transaction.h"
+#include "store/sql/database.h"
+
+namespace loch::delta {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// Spark's name for the directory of null partition values.
+constexpr const char* kNullPartition = "__HIVE_DEFAULT_PARTITION__";
+
+std::string lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+bool is_mapped(const Metadata& metadata) {
+  auto mode = metadata.configuration.find("delta.columnMapping.mode");
+  return mode != metadata.configuration.end() && mode->second != "none";
+}
+
+// The serialized partition value (PROTOCOL.md "Partition Value
+// Serialization") of column expression `expr` as a SQL expression, with
+// null as Spark's default partition name.
+Result<std::string> serialized_partition_sql(const std::string& expr, const DataType& type) {
+  if (type.kind != DataType::Kind::kPrimitive) {
+    return Status::not_supported("a partition column must have a primitive type, not " + delta_type_name(type));
+  }
+  const std::string& t = type.primitive;
+  std::string text;
+  if (t == "timestamp") {
+    // An instant, written in UTC without a zone suffix.
+    text = "strftime(timezone('UTC', " + expr + "), '%Y-%m-%d %H:%M:%S.%f')";
+  } else if (t == "timestamp_ntz") {
+    text = "strftime(" + expr + ", '%Y-%m-%d %H:%M:%S.%f')";
+  } else if (t == "date") {
+    text = "strftime(" + expr + ", '%Y-%m-%d')";
+  } else if (t == "binary") {
+    return Status::not_supported("binary partition columns are not supported");
+  } else if (t == "boolean") {
+    text = "CASE WHEN " + expr + " THEN 'true' ELSE 'false' END";
+  } else {
+    text = "CAST(" + expr + " AS VARCHAR)";
+  }
+  // An empty string serializes null (PROTOCOL.md): it is written as null too.
+  return "CASE WHEN " + expr + " IS NULL OR " + text + " = '' THEN '" + kNullPartition + "' ELSE " + text + " END";
+}
+
+// Percent-encodes a relative path for add.path (a URI): everything but
+// unreserved characters, '/', and the '=' of Hive directories.
+std::string uri_path(const std::string& relative) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : relative) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/' || c == '=') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+// A MAP(VARCHAR, VARCHAR) cell.
+std::map<std::string, std::string> read_string_map(const sql::VectorView& column, size_t row) {
+  std::map<std::string, std::string> out;
+  if (!column.is_valid(row)) return out;
+  const duckdb_list_entry entry = column.list_entry(row);
+  sql::VectorView entries = column.list_child();
+  sql::VectorView keys = entries.struct_child(0);
+  sql::VectorView values = entries.struct_child(1);
+  for (uint64_t i = entry.offset; i < entry.offset + entry.length; ++i) {
+    if (!keys.is_valid(i)) continue;
+    out[std::string(keys.string_at(i))] = values.is_valid(i) ? std::string(values.string_at(i)) : std::string();
+  }
+  return out;
+}
+
+// A MAP(VARCHAR, MAP(VARCHAR, VARCHAR)) cell.
+std::map<std::string, std::map<std::string, std::string>> read_nested_map(const sql::VectorView& column, size_t row) {
+  std::map<std::string, std::map<std::string, std::string>> out;
+  if (!column.is_valid(row)) return out;
+  const duckdb_list_entry entry = column.list_entry(row);
+  sql::VectorView entries = column.list_child();
+  sql::VectorView keys = entries.struct_child(0);
+  sql::VectorView values = entries.struct_child(1);
+  for (uint64_t i = entry.offset; i < entry.offset + entry.length; ++i) {
+    if (!keys.is_valid(i)) continue;
+    out[std::string(keys.string_at(i))] = read_string_map(values, i);
+  }
+  return out;
+}
+
+// Timestamps in stats are written to the millisecond (as Delta writers do);
+// the lower bound is rounded down and the upper bound up so both still hold.
+std::optional<std::string> timestamp_bound(sql::Connection& connection, const std::string& value, bool ntz, bool upper) {
+  const std::string cast = "CAST(" + sql_string_literal(value) + " AS " + (ntz ? "TIMESTAMP" : "TIMESTAMPTZ") + ")";
+  const std::string utc = ntz ? cast : "timezone('UTC', " + cast + ")";
+  const std::string rounded = upper ? "date_trunc('millisecond', " + utc + ") + CASE WHEN date_trunc('millisecond', " +
+                                          utc + ") < " + utc + " THEN INTERVAL 1 millisecond ELSE INTERVAL 0 millisecond END"
+                                    : "date_trunc('millisecond', " + utc + ")";
+  auto result = connection.query("SELECT strftime(" + rounded + ", '" + (ntz ? "%Y-%m-%dT%H:%M:%S.%g" : "%Y-%m-%dT%H:%M:%S.%gZ") + "')");
+  if (!result.is_ok()) return std::nullopt;
+  auto chunk = result->next_chunk();
+  if (!chunk.is_ok() || !*chunk || (*chunk)->size() == 0 || !(*chunk)->column(0).is_valid(0)) return std::nullopt;
+  return std::string((*chunk)->column(0).string_at(0));
+}
+
+// The JSON value of a min/max statistic DuckDB reports as text, per the
+// column's Delta type; nullopt when Delta keeps no bound for the type.
+std::optional<json> stat_value(sql::Connection& connection, const DataType& type, const std::string& text, bool upper) {
+  if (type.kind != DataType::Kind::kPrimitive) return std::nullopt;
+  const std::string& t = type.primitive;
+  if (t == "byte" || t == "short" || t == "integer" || t == "long") {
+    try {
+      return json(std::stoll(text));
+    } catch (...) {
+      return std::nullopt;
+    }
+  }
+  if (t == "float" || t == "double") {
+    try {
+      const double value = std::stod(text);
+      if (std::isnan(value) || std::isinf(value)) return std::nullopt;
+      return json(value);
+    } catch (...) {
+      return std::nullopt;
+    }
+  }
+  if (t.starts_with("decimal")) {
+    try {
+      return json(std::stod(text));
+    } catch (...) {
+      return std::nullopt;
+    }
+  }
+  if (t == "string") {
+    // Long strings are cut to a prefix (a valid lower bound); an upper bound
+    // cut short would be wrong, so none is kept for it.
+    constexpr size_t kPrefix = 32;
+    if (text.size() <= kPrefix) return json(text);
+    if (upper) return std::nullopt;
+    size_t cut = kPrefix;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // whole UTF-8 characters
+    return json(text.substr(0, cut));
+  }
+  if (t == "date") return json(text.substr(0, 10));
+  if (t == "timestamp" || t == "timestamp_ntz") {
+    auto bound = timestamp_bound(connection, text, t == "timestamp_ntz", upper);
+    if (!bound) return std::nullopt;
+    return json(*bound);
+  }
+  return std::nullopt;  // boolean, binary: Delta writers keep no bounds
+}
+
+}  // namespace
+
+Result<int64_t> target_file_size(const Metadata& metadata) {
+  constexpr int64_t kDefault = 128LL * 1024 * 1024;
+  auto it = metadata.configuration.find("delta.targetFileSize");
+  if (it == metadata.configuration.end()) return kDefault;
+  const std::string text = lower(it->second);
+  size_t used = 0;
+  int64_t number = 0;
+  try {
+    number = std::stoll(text, &used);
+  } catch (...) {
+    return Status::invalid_argument("delta.targetFileSize '" + it->second + "' is not a size in bytes");
+  }
+  std::string unit = text.substr(used);
+  while (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
+  int64_t scale = 1;
+  if (unit == "" || unit == "b") scale = 1;
+  else if (unit == "k" || unit == "kb") scale = 1024;
+  else if (unit == "m" || unit == "mb") scale = 1024 * 1024;
+  else if (unit == "g" || unit == "gb") scale = 1024LL * 1024 * 1024;
+  else return Status::invalid_argument("delta.targetFileSize '" + it->second + "' has an unknown unit");
+  if (number <= 0) return Status::invalid_argument("delta.targetFileSize must be positive");
+  return number * scale;
+}
+
+Result<std::vector<std::string>> query_column_names(sql::Connection& connection, const std::string& query) {
+  LOCH_ASSIGN_OR_RETURN(auto result, connection.query("SELECT * FROM (" + query + ") AS loch_columns LIMIT 0"));
+  std::vector<std::string> names;
+  for (size_t i = 0; i < result.column_count(); ++i) names.push_back(result.column_name(i));
+  return names;
+}
+
+Result<std::vector<FileAction>> write_data_files(sql::Connection& connection, const fs::path& table_root,
+                                                 const Metadata& metadata, const std::string& query,
+                                                 const DataWriteOptions& options) {
+  LOCH_ASSIGN_OR_RETURN(TableSchema schema, parse_schema(metadata.schema_string));
+  const bool mapped = is_mapped(metadata);
+  int64_t file_size = 0;
+  if (options.target_file_size) {
+    file_size = *options.target_file_size;
+  } else {
+    LOCH_ASSIGN_OR_RETURN(file_size, target_file_size(metadata));
+  }
+
+  // Match the query's columns to the table's by name.
+  LOCH_ASSIGN_OR_RETURN(auto names, query_column_names(connection, query));
+  std::map<std::string, std::string> query_columns;  // lower -> as written
+  for (const auto& name : names) {
+    if (!query_columns.emplace(lower(name), name).second) {
+      return Status::invalid_argument("the rows to write have two columns named " + name);
+    }
+    if (!schema.find(name)) {
+      bool found = false;
+      for (const auto& field : schema.fields) found = found || lower(field.name) == lower(name);
+      if (!found) {
+        return Status::invalid_argument("column " + name + " is not in the table's schema (add it with ALTER TABLE ADD "
+                                        "COLUMNS or write with mergeSchema)");
+      }
+    }
+  }
+  auto is_partition = [&](const StructField& field) {
+    return std::any_of(metadata.partition_columns.begin(), metadata.partition_columns.end(),
+                       [&](const std::string& p) { return lower(p) == lower(field.name); });
+  };
+
+  std::string select;
+  std::string partition_by;
+  json field_ids = json::object();
+  std::map<std::string, const StructField*> by_physical;
+  for (const auto& field : schema.fields) {
+    const std::string physical = field.physical_name(mapped);
+    if (mapped && field.type.kind != DataType::Kind::kPrimitive && has_renamed_fields(field.type)) {
+      return Status::not_supported("writing nested column " + field.name + " with column mapping is not supported");
+    }
+    auto source = query_columns.find(lower(field.name));
+    LOCH_ASSIGN_OR_RETURN(std::string type, duckdb_type(field.type));
+    const std::string value = source == query_columns.end()
+                                  ? "CAST(NULL AS " + type + ")"
+                                  : "CAST(loch_rows." + sql_identifier(source->second) + " AS " + type + ")";
+    std::string expr = value;
+    if (is_partition(field)) {
+      LOCH_ASSIGN_OR_RETURN(expr, serialized_partition_sql(value, field.type));
+      partition_by += (partition_by.empty() ? "" : ", ") + sql_identifier(physical);
+    } else if (mapped && field.metadata.contains("delta.columnMapping.id")) {
+      field_ids[physical] = field.metadata["delta.columnMapping.id"];
+    }
+    select += (select.empty() ? "" : ", ") + expr + " AS " + sql_identifier(physical);
+    by_physical[physical] = &field;
+  }
+  if (select.empty()) return Status::invalid_argument("the table has no columns to write");
+
+  // Unpartitioned files go to the table root, as Delta writers put them.
+  std::string copy = "COPY (SELECT " + select + " FROM (" + query + ") AS loch_rows) TO " +
+                     sql_string_literal(table_root.string()) +
+                     " (FORMAT parquet, COMPRESSION snappy, RETURN_STATS true, FILENAME_PATTERN 'part-{uuid}', APPEND true";
+  // DuckDB cannot rotate files of a partitioned write: there each write
+  // makes one file per partition (and thread), which OPTIMIZE bin-packs.
+  if (partition_by.empty()) {
+    copy += ", FILE_SIZE_BYTES " + std::to_string(file_size);
+  } else {
+    copy += ", PARTITION_BY (" + partition_by + ")";
+  }
+  if (mapped && !field_ids.empty()) copy += ", FIELD_IDS " + field_ids.dump();
+  copy += ")";
+  LOCH_ASSIGN_OR_RETURN(auto result, connection.query(copy));
+
+  const int64_t modification_time = now_ms();
+  std::vector<FileAction> adds;
+  const std::string root_prefix = fs::absolute(table_root).lexically_normal().string() + "/";
+  while (true) {
+    LOCH_ASSIGN_OR_RETURN(auto chunk, result.next_chunk());
+    if (!chunk) break;
+    for (size_t row = 0; row < chunk->size(); ++row) {
+      std::string file = std::string(chunk->column(0).string_at(row));
+      const int64_t count = chunk->column(1).values<int64_t>()[row];
+      const int64_t size = chunk->column(2).values<int64_t>()[row];
+      auto column_stats = read_nested_map(chunk->column(4), row);
+      auto partition_keys = read_string_map(chunk->column(5), row);
+      if (count == 0) {
+        std::error_code ec;
+        fs::remove(file, ec);
+        continue;
+      }
+      FileAction add;
+      std::string relative = fs::path(file).lexically_normal().string();
+      if (relative.starts_with(root_prefix)) relative = relative.substr(root_prefix.size());
+      add.path = uri_path(relative);
+      add.size = size;
+      add.modification_time = modification_time;
+      add.data_change = options.data_change;
+      for (const auto& [key, value] : partition_keys) {
+        add.partition_values[key] = value == kNullPartition ? std::nullopt : std::optional<std::string>(value);
+      }
+      json min_values = json::object(), max_values = json::object(), null_count = json::object();
+      for (const auto& [physical, field] : by_physical) {
+        if (is_partition(*field)) continue;
+        // DuckDB names a column by its quoted path ("a", "s"."x").
+        auto stats = column_stats.find(sql_identifier(physical));
+        if (stats == column_stats.end()) continue;
+        const auto& s = stats->second;
+        if (auto nulls = s.find("null_count"); nulls != s.end()) null_count[physical] = std::stoll(nulls->second);
+        // NaN sorts above every number in Parquet but not in Delta's stats.
+        if (auto nan = s.find("has_nan"); nan != s.end() && nan->second == "true") continue;
+        if (auto min = s.find("min"); min != s.end()) {
+          if (auto value = stat_value(connection, field->type, min->second, false)) min_values[physical] = *value;
+        }
+        if (auto max = s.find("max"); max != s.end()) {
+          if (auto value = stat_value(connection, field->type, max->second, true)) max_values[physical] = *value;
+        }
+      }
+      add.stats = json{{"numRecords", count}, {"minValues", min_values}, {"maxValues", max_values},
+                       {"nullCount", null_count}}.dump();
+      adds.push_back(std::move(add));
+    }
+  }
+  return adds;
+}
+
+}  // namespace loch::delta

@@ -1,0 +1,55 @@
+// DataWriter: the rows of a DuckDB query written into new Parquet data files
+// of a Delta table, with the add actions (and their stats) that publish them.
+//
+// Files are written by DuckDB's COPY ... (FORMAT parquet): partitioned by
+// the table's partition columns into Hive-style directories (<col>=<value>,
+// null as __HIVE_DEFAULT_PARTITION__, as Spark does), partition columns left
+// out of the files (PROTOCOL.md: partition values live in the log), files
+// cut at delta.targetFileSize (default 128 MiB), columns named by their
+// physical names and given field ids under column mapping. Each add carries
+// the stats PROTOCOL.md "Per-file Statistics" describes: numRecords, and
+// minValues / maxValues / nullCount per top-level column (min/max for
+// numbers, strings, dates, timestamps and decimals; timestamps to the
+// millisecond, the bounds widened so that they still hold).
+//
+// Nothing is visible to readers until a Transaction commits the adds; files
+// of a write that never commits are orphans that VACUUM removes.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "store/delta/actions.h"
+
+namespace loch::sql {
+class Connection;
+}
+
+namespace loch::delta {
+
+struct DataWriteOptions {
+  // dataChange of the adds: false for rewrites that change no rows (OPTIMIZE).
+  bool data_change = true;
+  // Overrides delta.targetFileSize when set (bytes).
+  std::optional<int64_t> target_file_size;
+};
+
+// Writes the rows of `query` into new files under `table_root`. The query's
+// columns are matched to the table's columns BY NAME (case-insensitively);
+// a table column the query lacks is written as NULL; a query column the
+// table lacks is an error (evolve the schema first). Values are cast to the
+// column's Delta type. Returns one add per file written (none for no rows).
+Result<std::vector<FileAction>> write_data_files(sql::Connection& connection, const std::filesystem::path& table_root,
+                                                 const Metadata& metadata, const std::string& query,
+                                                 const DataWriteOptions& options = {});
+
+// delta.targetFileSize of the table ("134217728", "128mb", ...), 128 MiB by default.
+Result<int64_t> target_file_size(const Metadata& metadata);
+
+// The names of the columns `query` produces, in order.
+Result<std::vector<std::string>> query_column_names(sql::Connection& connection, const std::string& query);
+
+}  // namespace loch::delta

@@ -34,10 +34,11 @@ demo: build
 # Benchmarks print ratios against baselines measured in the same run; they
 # are not part of `make test` (they take minutes and measure, not check).
 bench: build
-	cmake --build $(BUILD) -j $(JOBS) --target kafka_log_bench delta_bench kafka_produce_bench
+	cmake --build $(BUILD) -j $(JOBS) --target kafka_log_bench delta_bench kafka_produce_bench window_bench
 	bench/kafka_broker_bench.sh $(BUILD)/loch $(BUILD)/bench/kafka_produce_bench 2000000
 	$(BUILD)/bench/kafka_log_bench $(BUILD)/bench-data/kafka 5
 	$(BUILD)/bench/delta_bench $(BUILD)/bench-data/delta 3
+	$(BUILD)/bench/window_bench 2000000 3
 
 # libFuzzer (clang) on the Kafka request and record-batch decoders, for
 # FUZZ_SECONDS each (default 120).

@@ -30,6 +30,17 @@ Result<AggregateKind> parse_aggregate_kind(std::string_view name) {
                                   "' (expected count, count(*), sum, min, max, avg or count_distinct)");
 }
 
+Accumulator& Accumulator::operator=(const Accumulator& other) {
+  if (this == &other) return *this;
+  rows_ = other.rows_;
+  non_null_ = other.non_null_;
+  sum_ = other.sum_;
+  min_ = other.min_;
+  max_ = other.max_;
+  distinct_ = other.distinct_ ? std::make_unique<std::unordered_set<uint64_t>>(*other.distinct_) : nullptr;
+  return *this;
+}
+
 void Accumulator::add(AggregateKind kind, const AggregateInput& input) {
   ++rows_;
   if (input.is_null) return;
@@ -41,7 +52,10 @@ void Accumulator::add(AggregateKind kind, const AggregateInput& input) {
   }
   ++non_null_;
   sum_ += input.number;
-  if (kind == AggregateKind::kCountDistinct) distinct_.insert(input.distinct_hash);
+  if (kind == AggregateKind::kCountDistinct) {
+    if (!distinct_) distinct_ = std::make_unique<std::unordered_set<uint64_t>>();
+    distinct_->insert(input.distinct_hash);
+  }
 }
 
 void Accumulator::merge(const Accumulator& other) {
@@ -57,14 +71,17 @@ void Accumulator::merge(const Accumulator& other) {
   rows_ += other.rows_;
   non_null_ += other.non_null_;
   sum_ += other.sum_;
-  distinct_.insert(other.distinct_.begin(), other.distinct_.end());
+  if (other.distinct_) {
+    if (!distinct_) distinct_ = std::make_unique<std::unordered_set<uint64_t>>();
+    distinct_->insert(other.distinct_->begin(), other.distinct_->end());
+  }
 }
 
 Accumulator::Value Accumulator::result(AggregateKind kind) const {
   switch (kind) {
     case AggregateKind::kCountAll: return {static_cast<double>(rows_), false};
     case AggregateKind::kCount: return {static_cast<double>(non_null_), false};
-    case AggregateKind::kCountDistinct: return {static_cast<double>(distinct_.size()), false};
+    case AggregateKind::kCountDistinct: return {static_cast<double>(distinct_ ? distinct_->size() : 0), false};
     case AggregateKind::kSum: return {sum_, non_null_ == 0};
     case AggregateKind::kMin: return {min_, non_null_ == 0};
     case AggregateKind::kMax: return {max_, non_null_ == 0};
@@ -82,7 +99,8 @@ void Accumulator::encode(std::string& out) const {
   e.f64(min_);
   e.f64(max_);
   // Sorted, so that equal state encodes to equal bytes.
-  std::vector<uint64_t> hashes(distinct_.begin(), distinct_.end());
+  std::vector<uint64_t> hashes;
+  if (distinct_) hashes.assign(distinct_->begin(), distinct_->end());
   std::sort(hashes.begin(), hashes.end());
   e.u32(static_cast<uint32_t>(hashes.size()));
   for (uint64_t h : hashes) e.u64(h);
@@ -105,10 +123,13 @@ Result<Accumulator> Accumulator::decode(std::string_view& in) {
                               std::to_string(rest.size()) + " bytes left");
   }
   StateDecoder hashes(rest, "aggregate state");
-  a.distinct_.reserve(n);
+  if (n > 0) {
+    a.distinct_ = std::make_unique<std::unordered_set<uint64_t>>();
+    a.distinct_->reserve(n);
+  }
   for (uint32_t i = 0; i < n; ++i) {
     LOCH_ASSIGN_OR_RETURN(uint64_t h, hashes.u64());
-    a.distinct_.insert(h);
+    a.distinct_->insert(h);
   }
   in = rest.substr(static_cast<size_t>(n) * 8);
   return a;

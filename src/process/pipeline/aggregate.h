@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <memory>
 #include <unordered_set>
 #include <vector>
 
@@ -44,7 +45,11 @@ class Accumulator {
   void encode(std::string& out) const;
   static Result<Accumulator> decode(std::string_view& in);
 
-  friend bool operator==(const Accumulator&, const Accumulator&) = default;
+  Accumulator() = default;
+  Accumulator(const Accumulator& other) { *this = other; }
+  Accumulator& operator=(const Accumulator& other);
+  Accumulator(Accumulator&&) noexcept = default;
+  Accumulator& operator=(Accumulator&&) noexcept = default;
 
  private:
   int64_t rows_ = 0;      // every event, null or not (count(*))
@@ -52,7 +57,9 @@ class Accumulator {
   double sum_ = 0;
   double min_ = 0;
   double max_ = 0;
-  std::unordered_set<uint64_t> distinct_;
+  // Allocated by the first count_distinct input only: most windows of most
+  // pipelines never need it, and creating windows is on the hot path.
+  std::unique_ptr<std::unordered_set<uint64_t>> distinct_;
 };
 
 }  // namespace loch::pipeline

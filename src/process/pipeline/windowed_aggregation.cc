@@ -25,20 +25,23 @@ std::string WindowedAggregationSpec::describe() const {
 
 WindowedAggregation::WindowedAggregation(WindowedAggregationSpec spec) : spec_(std::move(spec)) {}
 
-WindowedAggregation::WindowState& WindowedAggregation::window_for(const std::string& key,
-                                                                  WindowBounds bounds) {
-  auto [it, inserted] = windows_.try_emplace(WindowId{key, bounds.start});
-  if (inserted) {
-    it->second.end = bounds.end;
-    it->second.accumulators.resize(spec_.aggregates.size());
-    by_end_.emplace(bounds.end, it->first);
-  }
-  return it->second;
+WindowedAggregation::Window& WindowedAggregation::window_for(KeyWindows& windows, const std::string& key,
+                                                             WindowBounds bounds) {
+  auto it = std::lower_bound(windows.begin(), windows.end(), bounds.start,
+                             [](const Window& w, TimestampMs start) { return w.start < start; });
+  if (it != windows.end() && it->start == bounds.start) return *it;
+  Window window;
+  window.start = bounds.start;
+  window.end = bounds.end;
+  window.accumulators.resize(spec_.aggregates.size());
+  by_end_.emplace(bounds.end, key);
+  ++open_windows_;
+  return *windows.insert(it, std::move(window));
 }
 
-void WindowedAggregation::add_to(WindowState& window, const Event& event) {
+void WindowedAggregation::add_to(Window& window, const Event& event) {
+  static const AggregateInput kNull{0, 0, true};
   for (size_t i = 0; i < spec_.aggregates.size(); ++i) {
-    static const AggregateInput kNull{0, 0, true};
     const AggregateInput& input = i < event.inputs.size() ? event.inputs[i] : kNull;
     window.accumulators[i].add(spec_.aggregates[i], input);
   }
@@ -46,58 +49,53 @@ void WindowedAggregation::add_to(WindowState& window, const Event& event) {
 }
 
 void WindowedAggregation::add(const Event& event) {
+  KeyWindows& windows = windows_[event.key];
   if (spec_.window.kind == WindowKind::kSession) {
-    add_to_session(event);
+    add_to_session(windows, event);
     return;
   }
   for_each_fixed_window(spec_.window, event.event_time_ms,
-                        [&](WindowBounds bounds) { add_to(window_for(event.key, bounds), event); });
+                        [&](WindowBounds bounds) { add_to(window_for(windows, event.key, bounds), event); });
 }
 
-void WindowedAggregation::add_to_session(const Event& event) {
-  // The event opens [t, t + gap); every session overlapping that merges with it.
+void WindowedAggregation::add_to_session(KeyWindows& sessions, const Event& event) {
+  // The event opens [t, t + gap); every session overlapping it merges with it.
+  // Sessions of one key never overlap, so those are a contiguous run.
   TimestampMs start = event.event_time_ms;
   TimestampMs end = event.event_time_ms + spec_.window.gap_ms;
-  std::map<TimestampMs, TimestampMs>& sessions = sessions_[event.key];
-  // Sessions of one key never overlap, so the candidates are the one starting
-  // before `start` and those starting inside [start, end).
-  auto first = sessions.lower_bound(start);
-  if (first != sessions.begin() && std::prev(first)->second > start) --first;
-  auto last = sessions.lower_bound(end);
-
-  if (first != last && std::next(first) == last && first->first <= start && first->second >= end) {
-    // Inside one existing session: the common case, nothing moves.
-    add_to(windows_.at(WindowId{event.key, first->first}), event);
+  auto first = std::find_if(sessions.begin(), sessions.end(), [&](const Window& w) { return w.end > start; });
+  auto last = std::find_if(first, sessions.end(), [&](const Window& w) { return w.start >= end; });
+  if (last - first == 1 && first->start <= start && first->end >= end) {
+    add_to(*first, event);  // inside one session: the common case, nothing moves
     return;
   }
-  std::vector<std::pair<TimestampMs, TimestampMs>> merged(first, last);
-  for (const auto& [s, e] : merged) {
-    start = std::min(start, s);
-    end = std::max(end, e);
-  }
-  WindowState combined;
+  Window combined;
   combined.accumulators.resize(spec_.aggregates.size());
-  for (const auto& [s, e] : merged) {
-    auto node = windows_.extract(WindowId{event.key, s});
-    for (size_t i = 0; i < combined.accumulators.size(); ++i) {
-      combined.accumulators[i].merge(node.mapped().accumulators[i]);
-    }
-    if (node.mapped().emitted && s != start) {
-      results_.push_back(WindowResult{WindowResult::Kind::kRetract, event.key, {s, e}, {}});
-    }
-    combined.emitted = combined.emitted || (node.mapped().emitted && s == start);
+  for (auto it = first; it != last; ++it) {
+    start = std::min(start, it->start);
+    end = std::max(end, it->end);
   }
-  sessions.erase(first, last);
-  sessions.emplace(start, end);
+  for (auto it = first; it != last; ++it) {
+    for (size_t i = 0; i < combined.accumulators.size(); ++i) combined.accumulators[i].merge(it->accumulators[i]);
+    if (it->emitted && it->start != start) {
+      results_.push_back(WindowResult{WindowResult::Kind::kRetract, event.key, {it->start, it->end}, {}});
+    }
+    // An update already out for the same start is overwritten, not retracted.
+    combined.emitted = combined.emitted || (it->emitted && it->start == start);
+    --open_windows_;
+  }
+  combined.start = start;
   combined.end = end;
-  auto [it, inserted] = windows_.emplace(WindowId{event.key, start}, std::move(combined));
-  by_end_.emplace(end, it->first);
-  add_to(it->second, event);
+  auto position = sessions.erase(first, last);
+  Window& window = *sessions.insert(position, std::move(combined));
+  ++open_windows_;
+  by_end_.emplace(end, event.key);
+  add_to(window, event);
 }
 
-WindowResult WindowedAggregation::result_of(const WindowId& id, const WindowState& window,
+WindowResult WindowedAggregation::result_of(const std::string& key, const Window& window,
                                             WindowResult::Kind kind) const {
-  WindowResult result{kind, id.key, {id.start, window.end}, {}};
+  WindowResult result{kind, key, {window.start, window.end}, {}};
   result.values.reserve(spec_.aggregates.size());
   for (size_t i = 0; i < spec_.aggregates.size(); ++i) {
     result.values.push_back(window.accumulators[i].result(spec_.aggregates[i]));
@@ -106,66 +104,68 @@ WindowResult WindowedAggregation::result_of(const WindowId& id, const WindowStat
 }
 
 void WindowedAggregation::on_watermark(TimestampMs watermark) {
-  std::vector<WindowId> closing;
+  size_t first_closed = results_.size();
   while (!by_end_.empty() && by_end_.begin()->first <= watermark) {
     auto node = by_end_.extract(by_end_.begin());
-    auto it = windows_.find(node.mapped());
-    // Stale index entry: the session was merged away or grew past this end.
-    if (it == windows_.end() || it->second.end != node.key()) continue;
-    closing.push_back(std::move(node.mapped()));
-  }
-  std::sort(closing.begin(), closing.end(), [&](const WindowId& a, const WindowId& b) {
-    return std::tie(windows_.at(a).end, a.key, a.start) < std::tie(windows_.at(b).end, b.key, b.start);
-  });
-  for (const WindowId& id : closing) {
-    auto node = windows_.extract(id);
-    results_.push_back(result_of(id, node.mapped(), WindowResult::Kind::kFinal));
-    if (spec_.window.kind == WindowKind::kSession) {
-      auto sessions = sessions_.find(id.key);
-      sessions->second.erase(id.start);
-      if (sessions->second.empty()) sessions_.erase(sessions);
+    auto key = windows_.find(node.mapped());
+    if (key == windows_.end()) continue;  // stale: already closed with an earlier entry
+    KeyWindows& windows = key->second;
+    auto closed = std::stable_partition(windows.begin(), windows.end(),
+                                        [&](const Window& w) { return w.end <= watermark; });
+    for (auto it = windows.begin(); it != closed; ++it) {
+      results_.push_back(result_of(key->first, *it, WindowResult::Kind::kFinal));
+      --open_windows_;
     }
+    windows.erase(windows.begin(), closed);
+    if (windows.empty()) windows_.erase(key);
   }
+  // Hash-map order must not leak into the output: replays compare equal.
+  std::sort(results_.begin() + static_cast<long>(first_closed), results_.end(),
+            [](const WindowResult& a, const WindowResult& b) {
+              return std::tie(a.bounds.end, a.key, a.bounds.start) < std::tie(b.bounds.end, b.key, b.bounds.start);
+            });
 }
 
 void WindowedAggregation::emit_updates() {
   if (spec_.emit != EmitMode::kUpdates) return;
-  std::vector<std::pair<const WindowId*, WindowState*>> changed;
-  for (auto& [id, window] : windows_) {
-    if (window.changed) changed.emplace_back(&id, &window);
+  size_t first = results_.size();
+  for (auto& [key, windows] : windows_) {
+    for (Window& window : windows) {
+      if (!window.changed) continue;
+      results_.push_back(result_of(key, window, WindowResult::Kind::kUpdate));
+      window.changed = false;
+      window.emitted = true;
+    }
   }
-  std::sort(changed.begin(), changed.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.second->end, a.first->key, a.first->start) <
-           std::tie(b.second->end, b.first->key, b.first->start);
-  });
-  for (auto& [id, window] : changed) {
-    results_.push_back(result_of(*id, *window, WindowResult::Kind::kUpdate));
-    window->changed = false;
-    window->emitted = true;
-  }
+  std::sort(results_.begin() + static_cast<long>(first), results_.end(),
+            [](const WindowResult& a, const WindowResult& b) {
+              return std::tie(a.bounds.end, a.key, a.bounds.start) < std::tie(b.bounds.end, b.key, b.bounds.start);
+            });
 }
 
 void WindowedAggregation::clear() {
   windows_.clear();
   by_end_.clear();
-  sessions_.clear();
   results_.clear();
+  open_windows_ = 0;
 }
 
 // Key: 'w' i64(start) key-bytes. Value: i64(end) u8(flags) then one
-// accumulator per aggregate (doc/pipeline-state.md).
+// accumulator per aggregate (doc/pipelines.md, "Operator state").
 void WindowedAggregation::save(std::vector<std::pair<std::string, std::string>>& entries) const {
-  for (const auto& [id, window] : windows_) {
-    StateEncoder key;
-    key.u8('w');
-    key.i64(id.start);
-    key.tail(id.key);
-    StateEncoder value;
-    value.i64(window.end);
-    value.u8(static_cast<uint8_t>((window.changed ? 1 : 0) | (window.emitted ? 2 : 0)));
-    std::string bytes = value.take();
-    for (const Accumulator& accumulator : window.accumulators) accumulator.encode(bytes);
-    entries.emplace_back(key.take(), std::move(bytes));
+  for (const auto& [key, windows] : windows_) {
+    for (const Window& window : windows) {
+      StateEncoder k;
+      k.u8('w');
+      k.i64(window.start);
+      k.tail(key);
+      StateEncoder value;
+      value.i64(window.end);
+      value.u8(static_cast<uint8_t>((window.changed ? 1 : 0) | (window.emitted ? 2 : 0)));
+      std::string bytes = value.take();
+      for (const Accumulator& accumulator : window.accumulators) accumulator.encode(bytes);
+      entries.emplace_back(k.take(), std::move(bytes));
+    }
   }
 }
 
@@ -173,11 +173,10 @@ Status WindowedAggregation::load_entry(std::string_view key, std::string_view va
   StateDecoder k(key, "window state key");
   LOCH_ASSIGN_OR_RETURN(uint8_t prefix, k.u8());
   if (prefix != 'w') return Status::internal("window state: key does not start with 'w'");
-  WindowId id;
-  LOCH_ASSIGN_OR_RETURN(id.start, k.i64());
-  id.key = std::string(k.rest());
+  Window window;
+  LOCH_ASSIGN_OR_RETURN(window.start, k.i64());
+  std::string group_key(k.rest());
   StateDecoder v(value, "window state value");
-  WindowState window;
   LOCH_ASSIGN_OR_RETURN(window.end, v.i64());
   LOCH_ASSIGN_OR_RETURN(uint8_t flags, v.u8());
   window.changed = (flags & 1) != 0;
@@ -189,12 +188,21 @@ Status WindowedAggregation::load_entry(std::string_view key, std::string_view va
   }
   if (!rest.empty()) {
     return Status::corruption("window state: " + std::to_string(rest.size()) +
-                              " bytes after the last aggregate of window starting " +
-                              std::to_string(id.start));
+                              " bytes after the last aggregate of window starting " + std::to_string(window.start));
   }
-  if (spec_.window.kind == WindowKind::kSession) sessions_[id.key].emplace(id.start, window.end);
-  by_end_.emplace(window.end, id);
-  windows_.emplace(std::move(id), std::move(window));
+  if (window.end <= window.start) {
+    return Status::corruption("window state: window ends at " + std::to_string(window.end) + ", before its start " +
+                              std::to_string(window.start));
+  }
+  KeyWindows& windows = windows_[group_key];
+  auto it = std::lower_bound(windows.begin(), windows.end(), window.start,
+                             [](const Window& w, TimestampMs start) { return w.start < start; });
+  if (it != windows.end() && it->start == window.start) {
+    return Status::corruption("window state: two windows of one key start at " + std::to_string(window.start));
+  }
+  by_end_.emplace(window.end, group_key);
+  windows.insert(it, std::move(window));
+  ++open_windows_;
   return Status::ok();
 }
 

@@ -55,7 +55,7 @@ class WindowedAggregation {
   void emit_updates();
 
   std::vector<WindowResult> take_results() { return std::exchange(results_, {}); }
-  size_t open_windows() const { return windows_.size(); }
+  size_t open_windows() const { return open_windows_; }
   const WindowedAggregationSpec& spec() const { return spec_; }
 
   // State for checkpoints (doc/pipeline-state.md, prefix 'w').
@@ -64,35 +64,29 @@ class WindowedAggregation {
   void clear();
 
  private:
-  struct WindowId {
-    std::string key;
+  struct Window {
     TimestampMs start = 0;
-    friend bool operator==(const WindowId&, const WindowId&) = default;
-  };
-  struct WindowIdHash {
-    size_t operator()(const WindowId& id) const noexcept {
-      return std::hash<std::string>()(id.key) ^ (std::hash<int64_t>()(id.start) * 0x9e3779b97f4a7c15ULL);
-    }
-  };
-  struct WindowState {
     TimestampMs end = 0;
     std::vector<Accumulator> accumulators;
     bool changed = false;  // since the last emit_updates
     bool emitted = false;  // an update for it went out
   };
+  // The open windows of one key, sorted by start. Few per key (size/slide + 1
+  // for hopping windows), so a vector scan beats a tree, and one hash lookup
+  // of the key serves every window of an event.
+  using KeyWindows = std::vector<Window>;
 
-  WindowState& window_for(const std::string& key, WindowBounds bounds);
-  void add_to(WindowState& window, const Event& event);
-  void add_to_session(const Event& event);
-  WindowResult result_of(const WindowId& id, const WindowState& window, WindowResult::Kind kind) const;
+  Window& window_for(KeyWindows& windows, const std::string& key, WindowBounds bounds);
+  void add_to(Window& window, const Event& event);
+  void add_to_session(KeyWindows& windows, const Event& event);
+  WindowResult result_of(const std::string& key, const Window& window, WindowResult::Kind kind) const;
 
   WindowedAggregationSpec spec_;
-  std::unordered_map<WindowId, WindowState, WindowIdHash> windows_;
-  // Windows by end, for closing; entries may be stale after a session merge
-  // (the window is gone or its end moved) and are checked when popped.
-  std::multimap<TimestampMs, WindowId> by_end_;
-  // Session windows of each key: start -> end.
-  std::unordered_map<std::string, std::map<TimestampMs, TimestampMs>> sessions_;
+  std::unordered_map<std::string, KeyWindows> windows_;
+  size_t open_windows_ = 0;
+  // Keys by the end of a window they hold, for closing; an entry may be stale
+  // (its session was merged or grew) and then finds nothing to close.
+  std::multimap<TimestampMs, std::string> by_end_;
   std::vector<WindowResult> results_;
 };
 

@@ -28,7 +28,7 @@ class Deduplicator {
   size_t remembered() const { return seen_.size(); }
   TimestampMs ttl_ms() const { return ttl_ms_; }
 
-  // State for checkpoints (doc/pipeline-state.md, prefix 'd').
+  // State for checkpoints (doc/pipelines.md, "Entry format", prefix 'd').
   void save(std::vector<std::pair<std::string, std::string>>& entries) const;
   Status load_entry(std::string_view key, std::string_view value);
   void clear();

@@ -1,4 +1,4 @@
-// Byte encoding of operator state entries (doc/pipeline-state.md): fixed
+// Byte encoding of operator state entries (doc/pipelines.md, "Entry format"): fixed
 // width big-endian integers, so that keys sort by their numbers in RocksDB,
 // IEEE-754 doubles as their bit patterns, and length-prefixed strings.
 #pragma once

@@ -24,7 +24,7 @@ std::string version_name(TableVersion version) {
   return name;
 }
 
-// Every entry key starts with a printable prefix byte (doc/pipeline-state.md),
+// Every entry key starts with a printable prefix byte (doc/pipelines.md, "Entry format"),
 // so [0x00, 0xff) covers them all.
 const std::string kFirstKey(1, '\0');
 const std::string kPastLastKey(1, '\xff');

@@ -14,7 +14,7 @@
 //
 // The working state lives in memory (the operators' hash maps) and is written
 // whole at each checkpoint; entries are the byte strings of
-// doc/pipeline-state.md. Not thread-safe: one pipeline thread owns it.
+// doc/pipelines.md. Not thread-safe: one pipeline thread owns it.
 #pragma once
 
 #include <filesystem>

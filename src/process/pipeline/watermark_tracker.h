@@ -53,7 +53,7 @@ class WatermarkTracker {
 
   const WatermarkOptions& options() const { return options_; }
 
-  // State for checkpoints (doc/pipeline-state.md, prefix 'm').
+  // State for checkpoints (doc/pipelines.md, "Entry format", prefix 'm').
   void save(std::vector<std::pair<std::string, std::string>>& entries) const;
   Status load_entry(std::string_view key, std::string_view value);
 

@@ -58,7 +58,7 @@ class WindowedAggregation {
   size_t open_windows() const { return open_windows_; }
   const WindowedAggregationSpec& spec() const { return spec_; }
 
-  // State for checkpoints (doc/pipeline-state.md, prefix 'w').
+  // State for checkpoints (doc/pipelines.md, "Entry format", prefix 'w').
   void save(std::vector<std::pair<std::string, std::string>>& entries) const;
   Status load_entry(std::string_view key, std::string_view value);
   void clear();

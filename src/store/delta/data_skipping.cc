@@ -4,6 +4,8 @@
 #include <cmath>
 #include <optional>
 
+#include "store/delta/timestamp_text.h"
+
 namespace loch::delta {
 namespace {
 
@@ -50,7 +52,8 @@ size_t parse_column(const std::vector<SqlToken>& t, size_t i, size_t end, const 
     return 3;
   }
   if (t[i].kind == SqlToken::Kind::kWord &&
-      (t[i].is_word("TRUE") || t[i].is_word("FALSE") || t[i].is_word("NULL") || t[i].is_word("DATE"))) {
+      (t[i].is_word("TRUE") || t[i].is_word("FALSE") || t[i].is_word("NULL") || t[i].is_word("DATE") ||
+       t[i].is_word("TIMESTAMP") || t[i].is_word("TIMESTAMPTZ"))) {
     return 0;
   }
   name = t[i].text;
@@ -75,7 +78,8 @@ size_t parse_literal(const std::vector<SqlToken>& t, size_t i, size_t end, Colum
     predicate.literal = t[i].text;
     return 1;
   }
-  if (t[i].is_word("DATE") && i + 1 < end && t[i + 1].kind == SqlToken::Kind::kString) {
+  if ((t[i].is_word("DATE") || t[i].is_word("TIMESTAMP") || t[i].is_word("TIMESTAMPTZ")) && i + 1 < end &&
+      t[i + 1].kind == SqlToken::Kind::kString) {
     predicate.literal_kind = Kind::kString;
     predicate.literal = t[i + 1].text;
     return 2;
@@ -177,7 +181,12 @@ std::vector<ColumnPredicate> parse_conjuncts(const std::vector<SqlToken>& t, siz
 
 // --- evaluation ---------------------------------------------------------
 
-enum class Category { kNumber, kString, kDate, kBoolean, kUnsupported };
+enum class Category { kNumber, kString, kDate, kBoolean, kTimestamp, kTimestampNtz, kUnsupported };
+
+// Where a stored value comes from: partition values are exact, statistics
+// of timestamps are truncated to milliseconds (PROTOCOL.md, footnote of
+// "Per-file Statistics").
+enum class ValueSource { kPartition, kStatistic };
 
 Category category_of(const DataType& type) {
   if (type.kind != DataType::Kind::kPrimitive) return Category::kUnsupported;
@@ -194,6 +203,8 @@ Category category_of(const DataType& type) {
   if (p == "string") return Category::kString;
   if (p == "date") return Category::kDate;
   if (p == "boolean") return Category::kBoolean;
+  if (p == "timestamp") return Category::kTimestamp;
+  if (p == "timestamp_ntz") return Category::kTimestampNtz;
   return Category::kUnsupported;
 }
 
@@ -212,9 +223,37 @@ bool is_iso_date(const std::string& text) {
 
 // -1, 0, 1 comparing a stored value with the literal; nullopt if loch
 // cannot compare them exactly.
-std::optional<int> compare(Category category, const std::string& stored, const ColumnPredicate& predicate) {
+std::optional<int> compare_timestamps(Category category, const std::string& stored, const std::string& literal,
+                                      ValueSource source) {
+  auto value = parse_timestamp_text(stored);
+  auto bound = parse_timestamp_text(literal);
+  if (!value || !bound) return std::nullopt;
+  if (category == Category::kTimestampNtz && (value->has_zone || bound->has_zone)) return std::nullopt;
+  // A zoneless statistic of an instant is ambiguous; a zoneless partition
+  // value is read as UTC by the scan (table_scan.cc), so it is compared so.
+  if (category == Category::kTimestamp && !value->has_zone && source == ValueSource::kStatistic) return std::nullopt;
+  // The stored value is an interval: a statistic may be up to 999 us off.
+  const int64_t value_slack = source == ValueSource::kStatistic ? 999 : 0;
+  // A literal without a zone compared with an instant is read in the
+  // session's time zone, which may be anywhere from UTC-12 to UTC+14.
+  constexpr int64_t kHour = 3'600'000'000LL;
+  const bool literal_zone_unknown = category == Category::kTimestamp && !bound->has_zone;
+  const int64_t literal_low = bound->micros - (literal_zone_unknown ? 14 * kHour : 0);
+  const int64_t literal_high = bound->micros + (literal_zone_unknown ? 12 * kHour : 0);
+  if (value->micros + value_slack < literal_low) return -1;
+  if (value->micros - value_slack > literal_high) return 1;
+  if (value_slack == 0 && literal_low == literal_high && value->micros == literal_low) return 0;
+  return std::nullopt;
+}
+
+std::optional<int> compare(Category category, const std::string& stored, const ColumnPredicate& predicate,
+                           ValueSource source) {
   using Kind = ColumnPredicate::LiteralKind;
   switch (category) {
+    case Category::kTimestamp:
+    case Category::kTimestampNtz:
+      if (predicate.literal_kind != Kind::kString) return std::nullopt;
+      return compare_timestamps(category, stored, predicate.literal, source);
     case Category::kNumber: {
       if (predicate.literal_kind != Kind::kNumber) return std::nullopt;
       auto a = to_number(stored);
@@ -302,8 +341,8 @@ bool stats_exclude(const FileStats& stats, const std::string& physical, Category
   if (category == Category::kString && max && max->size() >= 32) max.reset();
   // Comparisons as plain ints (2 = unknown) keep g++'s flow analysis quiet.
   constexpr int kUnknown = 2;
-  const int lo = min ? compare(category, *min, predicate).value_or(kUnknown) : kUnknown;
-  const int hi = max ? compare(category, *max, predicate).value_or(kUnknown) : kUnknown;
+  const int lo = min ? compare(category, *min, predicate, ValueSource::kStatistic).value_or(kUnknown) : kUnknown;
+  const int hi = max ? compare(category, *max, predicate, ValueSource::kStatistic).value_or(kUnknown) : kUnknown;
   switch (predicate.op) {
     case Op::kEq:
       return (lo != kUnknown && lo > 0) || (hi != kUnknown && hi < 0);
@@ -447,11 +486,11 @@ SkippingResult skip_files(const Snapshot& snapshot, const std::vector<ColumnPred
           for (const auto& literal : r.predicate->any_of) {
             ColumnPredicate one = *r.predicate;
             one.literal = literal;
-            auto c = compare(r.category, *value->second, one);
+            auto c = compare(r.category, *value->second, one, ValueSource::kPartition);
             if (!c || *c == 0) excluded = false;
           }
         } else {
-          auto c = compare(r.category, *value->second, *r.predicate);
+          auto c = compare(r.category, *value->second, *r.predicate, ValueSource::kPartition);
           excluded = c && !comparison_can_hold(r.predicate->op, *c);
         }
         if (excluded) {

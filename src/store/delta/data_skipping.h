@@ -8,8 +8,10 @@
 // nullCount, numRecords, from `stats` JSON or checkpoint `stats_parsed`)
 // prove no row can satisfy it. Anything loch cannot evaluate exactly keeps
 // the file: skipping is an optimisation and must never change an answer.
-// Timestamps are never used (stats are truncated to milliseconds), nor
-// string maxima that may have been truncated.
+// Timestamp statistics are truncated to milliseconds, so each bound is
+// widened by 999 us; a literal without a zone compared with a `timestamp`
+// (an instant) may be read in any session time zone, so it is widened to
+// UTC-12..UTC+14. String maxima that may have been truncated are not used.
 #pragma once
 
 #include <map>

@@ -80,7 +80,8 @@ TEST(DataSkipping, SkippingNeverChangesCountsOnRealTables) {
     for (const auto& field : snapshot->schema().fields) {
       if (field.type.kind != DataType::Kind::kPrimitive) continue;
       const std::string& p = field.type.primitive;
-      const bool quoted = p == "string" || p == "date";
+      const bool is_timestamp = p == "timestamp" || p == "timestamp_ntz";
+      const bool quoted = p == "string" || p == "date" || is_timestamp;
       if (!quoted && p != "long" && p != "integer" && p != "short" && p != "byte" && p != "double" &&
           !p.starts_with("decimal")) {
         continue;
@@ -95,6 +96,9 @@ TEST(DataSkipping, SkippingNeverChangesCountsOnRealTables) {
         for (size_t r = 0; r < (*chunk)->size(); ++r) {
           std::string v((*chunk)->column(0).string_at(r));
           literals.push_back(quoted ? sql_string_literal(v) : v);
+          // Timestamps also as TIMESTAMP literals, and instants without their
+          // zone (read in the session's zone, UTC here).
+          if (is_timestamp) literals.push_back("TIMESTAMP " + sql_string_literal(v.substr(0, 19)));
         }
       }
       std::vector<std::string> conditions = {" IS NULL", " IS NOT NULL"};
@@ -128,8 +132,39 @@ TEST(DataSkipping, SkippingNeverChangesCountsOnRealTables) {
       }
     }
   }
-  EXPECT_GT(checked, 200);
+  EXPECT_GT(checked, 300);
   EXPECT_GT(skipped_somewhere, 50) << "skipping should prune files for many of these predicates";
+}
+
+// Spark writes timestamp statistics in its session's zone, truncated to
+// milliseconds ("2000-01-01T00:00:00.000-08:00"); files whose range a
+// filter excludes are skipped, and never one that holds a matching row.
+TEST(DataSkipping, TimestampStatisticsSkipFiles) {
+  const fs::path root = "/work/shared/testdata/delta/delta-kernel-rs-golden/data-skipping-basic-stats-all-types/delta";
+  if (!fs::exists(root)) GTEST_SKIP() << "no shared Delta test data";
+  auto database = sql::Database::open(":memory:", {{"threads", "2"}});
+  ASSERT_TRUE(database.is_ok());
+  auto connection = (*database)->connect();
+  ASSERT_TRUE(connection.is_ok());
+  auto snapshot = Snapshot::load(root, *connection);
+  ASSERT_TRUE(snapshot.is_ok()) << snapshot.status().to_string();
+  const size_t files = snapshot->files().size();
+  auto kept = [&](const std::string& where) {
+    return skip_files(*snapshot, predicates_of("SELECT * FROM t WHERE " + where)).files.size();
+  };
+  // The table's one row has as_timestamp = 2000-01-01 08:00:00 UTC.
+  EXPECT_EQ(kept("as_timestamp > TIMESTAMPTZ '2000-01-01 08:00:00.001+00'"), 0u);
+  EXPECT_EQ(kept("as_timestamp >= '2000-01-01T08:00:00.001Z'"), 0u);
+  EXPECT_EQ(kept("as_timestamp < '2000-01-01 07:59:59Z'"), 0u);
+  EXPECT_EQ(kept("as_timestamp = '2000-01-01 08:00:00Z'"), files);
+  EXPECT_EQ(kept("as_timestamp <= '2000-01-01 08:00:00Z'"), files);
+  // Within a millisecond of the truncated bound nothing is certain.
+  EXPECT_EQ(kept("as_timestamp > '2000-01-01 08:00:00Z'"), files);
+  EXPECT_EQ(kept("as_timestamp > '2000-01-01 07:59:59.9995Z'"), files);
+  // Without a zone, the literal could be in any time zone: only a day away is certain.
+  EXPECT_EQ(kept("as_timestamp > TIMESTAMP '2000-01-01 08:00:00'"), files);
+  EXPECT_EQ(kept("as_timestamp > TIMESTAMP '2000-01-02 08:00:00'"), 0u);
+  EXPECT_EQ(kept("as_timestamp < '1999-12-31 08:00:00'"), 0u);
 }
 
 }  // namespace

@@ -1,0 +1,221 @@
+#include "process/source/kafka_source.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+#include <chrono>
+
+namespace loch::source {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string partition_name(const SourcePartition& p) { return p.topic + "/" + std::to_string(p.partition); }
+
+Status set(rd_kafka_conf_t* conf, const std::string& name, const std::string& value) {
+  char err[512];
+  if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+    return Status::invalid_argument("source property " + name + "=" + value + ": " + err);
+  }
+  return Status::ok();
+}
+
+struct TopicPartitionList {
+  rd_kafka_topic_partition_list_t* list;
+  explicit TopicPartitionList(int size) : list(rd_kafka_topic_partition_list_new(size)) {}
+  ~TopicPartitionList() { rd_kafka_topic_partition_list_destroy(list); }
+  TopicPartitionList(const TopicPartitionList&) = delete;
+  TopicPartitionList& operator=(const TopicPartitionList&) = delete;
+};
+
+}  // namespace
+
+KafkaSource::KafkaSource(pipeline::SourceDefinition definition, KafkaSourceOptions options, rd_kafka_s* consumer,
+                         std::string bootstrap_servers)
+    : definition_(std::move(definition)),
+      options_(std::move(options)),
+      consumer_(consumer),
+      bootstrap_servers_(std::move(bootstrap_servers)) {}
+
+KafkaSource::~KafkaSource() {
+  rd_kafka_consumer_close(consumer_);
+  rd_kafka_destroy(consumer_);
+}
+
+Result<std::unique_ptr<KafkaSource>> KafkaSource::open(const pipeline::SourceDefinition& definition,
+                                                        const KafkaSourceOptions& options) {
+  std::string bootstrap =
+      definition.bootstrap_servers.empty() ? options.default_bootstrap_servers : definition.bootstrap_servers;
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  auto configure = [&]() -> Status {
+    LOCH_RETURN_IF_ERROR(set(conf, "bootstrap.servers", bootstrap));
+    // User properties first, so that the settings exactly-once depends on win.
+    for (const auto& [name, value] : definition.properties) LOCH_RETURN_IF_ERROR(set(conf, name, value));
+    // librdkafka's consumer needs a group.id even in assign mode; the group is
+    // never joined and nothing is committed to it (enable.auto.commit false,
+    // no commit calls), so its name only shows up in the broker's logs.
+    LOCH_RETURN_IF_ERROR(set(conf, "group.id", options.assign_group_id));
+    LOCH_RETURN_IF_ERROR(set(conf, "enable.auto.commit", "false"));
+    LOCH_RETURN_IF_ERROR(set(conf, "enable.auto.offset.store", "false"));
+    LOCH_RETURN_IF_ERROR(set(conf, "enable.partition.eof", "true"));
+    LOCH_RETURN_IF_ERROR(set(conf, "isolation.level", "read_committed"));
+    // Only when an assigned offset is no longer in the log (retention): start
+    // from what is left rather than skip to the end.
+    LOCH_RETURN_IF_ERROR(set(conf, "auto.offset.reset", "earliest"));
+    return Status::ok();
+  };
+  Status configured = configure();
+  if (!configured.is_ok()) {
+    rd_kafka_conf_destroy(conf);
+    return configured;
+  }
+  char err[512];
+  rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  if (consumer == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return Status::invalid_argument(std::string("kafka consumer for ") + bootstrap + ": " + err);
+  }
+  // Messages and errors arrive through rd_kafka_consumer_poll.
+  rd_kafka_poll_set_consumer(consumer);
+  return std::unique_ptr<KafkaSource>(new KafkaSource(definition, options, consumer, bootstrap));
+}
+
+Result<std::vector<SourcePartition>> KafkaSource::partitions() {
+  std::vector<SourcePartition> out;
+  for (const std::string& topic : definition_.topics) {
+    rd_kafka_topic_t* handle = rd_kafka_topic_new(consumer_, topic.c_str(), nullptr);
+    const rd_kafka_metadata_t* metadata = nullptr;
+    rd_kafka_resp_err_t error = rd_kafka_metadata(consumer_, 0, handle, &metadata, options_.request_timeout_ms);
+    rd_kafka_topic_destroy(handle);
+    if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return Status::io_error("metadata of topic " + topic + " from " + bootstrap_servers_ + ": " +
+                              rd_kafka_err2str(error));
+    }
+    Status status;
+    if (metadata->topic_cnt != 1 || metadata->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      rd_kafka_resp_err_t topic_error =
+          metadata->topic_cnt == 1 ? metadata->topics[0].err : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+      status = Status::not_found("topic " + topic + " on " + bootstrap_servers_ + ": " + rd_kafka_err2str(topic_error));
+    } else {
+      for (int i = 0; i < metadata->topics[0].partition_cnt; ++i) {
+        out.push_back({topic, metadata->topics[0].partitions[i].id});
+      }
+    }
+    rd_kafka_metadata_destroy(metadata);
+    LOCH_RETURN_IF_ERROR(status);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+Status KafkaSource::assign(const std::map<SourcePartition, int64_t>& next_offsets) {
+  LOCH_ASSIGN_OR_RETURN(std::vector<SourcePartition> all, partitions());
+  for (const auto& [partition, offset] : next_offsets) {
+    if (std::find(all.begin(), all.end(), partition) == all.end()) {
+      return Status::not_found("partition " + partition_name(partition) + " (the sink table has offset " +
+                               std::to_string(offset) + " for it) is not on " + bootstrap_servers_);
+    }
+  }
+  progress_.clear();
+  TopicPartitionList list(static_cast<int>(all.size()));
+  for (const SourcePartition& partition : all) {
+    int64_t low = 0, high = 0;
+    rd_kafka_resp_err_t error = rd_kafka_query_watermark_offsets(
+        consumer_, partition.topic.c_str(), partition.partition, &low, &high, options_.request_timeout_ms);
+    if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return Status::io_error("offsets of " + partition_name(partition) + " on " + bootstrap_servers_ + ": " +
+                              rd_kafka_err2str(error));
+    }
+    PartitionProgress progress;
+    auto given = next_offsets.find(partition);
+    if (given != next_offsets.end()) {
+      progress.next_offset = given->second;
+    } else {
+      progress.next_offset =
+          definition_.starting_offsets == pipeline::SourceDefinition::StartingOffsets::kEarliest ? low : high;
+    }
+    progress.end_at_assign = high;
+    progress_[partition] = progress;
+    rd_kafka_topic_partition_list_add(list.list, partition.topic.c_str(), partition.partition)->offset =
+        progress.next_offset;
+  }
+  rd_kafka_resp_err_t error = rd_kafka_assign(consumer_, list.list);
+  if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Status::io_error("assigning partitions on " + bootstrap_servers_ + ": " + rd_kafka_err2str(error));
+  }
+  return Status::ok();
+}
+
+bool KafkaSource::caught_up() const {
+  for (const auto& [partition, progress] : progress_) {
+    if (!progress.at_end && progress.next_offset < progress.end_at_assign) return false;
+  }
+  return true;
+}
+
+Result<MicroBatch> KafkaSource::next_batch() {
+  if (progress_.empty()) return Status::internal("KafkaSource::next_batch before assign");
+  MicroBatch batch;
+  auto deadline = Clock::now() + std::chrono::milliseconds(definition_.max_batch_ms);
+  while (static_cast<int64_t>(batch.records.size()) < definition_.max_batch_records) {
+    // An available-now pipeline need not wait once everything there was is read.
+    if (caught_up() && !batch.records.empty()) break;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) break;
+    rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer_, static_cast<int>(std::min<int64_t>(left, 100)));
+    if (message == nullptr) {
+      if (caught_up()) break;
+      continue;
+    }
+    std::unique_ptr<rd_kafka_message_t, decltype(&rd_kafka_message_destroy)> owned(message, rd_kafka_message_destroy);
+    if (message->rkt == nullptr) {
+      // A client-level event (a broker down, being retried): only fatal ones end the batch.
+      char reason[512];
+      if (rd_kafka_fatal_error(consumer_, reason, sizeof reason) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        return Status::io_error("kafka consumer on " + bootstrap_servers_ + ": " + reason);
+      }
+      continue;
+    }
+    SourcePartition partition{rd_kafka_topic_name(message->rkt), message->partition};
+    auto progress = progress_.find(partition);
+    if (progress == progress_.end()) continue;  // not ours (cannot happen in assign mode)
+    if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      progress->second.at_end = true;
+      // The end may be past next_offset after aborted transactions' records and markers.
+      progress->second.next_offset = std::max(progress->second.next_offset, message->offset);
+      continue;
+    }
+    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return Status::io_error("reading " + partition_name(partition) + " on " + bootstrap_servers_ + ": " +
+                              rd_kafka_message_errstr(message));
+    }
+    SourceRecord record;
+    record.source = partition;
+    record.offset = message->offset;
+    rd_kafka_timestamp_type_t timestamp_type;
+    record.timestamp_ms = rd_kafka_message_timestamp(message, &timestamp_type);
+    if (message->key != nullptr) record.key.emplace(static_cast<const char*>(message->key), message->key_len);
+    if (message->payload != nullptr) {
+      record.value.emplace(static_cast<const char*>(message->payload), message->len);
+    }
+    rd_kafka_headers_t* headers = nullptr;
+    if (rd_kafka_message_headers(message, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const char* name = nullptr;
+      const void* value = nullptr;
+      size_t size = 0;
+      for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+        std::optional<std::string> header_value;
+        if (value != nullptr) header_value.emplace(static_cast<const char*>(value), size);
+        record.headers.emplace_back(name, std::move(header_value));
+      }
+    }
+    progress->second.next_offset = message->offset + 1;
+    progress->second.at_end = false;
+    batch.records.push_back(std::move(record));
+  }
+  for (const auto& [partition, progress] : progress_) batch.next_offsets[partition] = progress.next_offset;
+  batch.caught_up = caught_up();
+  return batch;
+}
+
+}  // namespace loch::source

@@ -1,0 +1,99 @@
+// KafkaSource: reads a pipeline's topics in micro-batches with librdkafka in
+// ASSIGN mode: no consumer group, no committed offsets. The pipeline says
+// where each partition starts (the next offsets recorded in the sink table's
+// Delta `txn` actions, doc/pipelines.md), so a restart resumes from the table
+// and never from a group. Only the Kafka protocol is used: the same source
+// reads loch's embedded broker, a Kafka or Redpanda cluster, or librdkafka's
+// mock cluster. Records of aborted transactions are not returned
+// (isolation.level=read_committed).
+//
+// Not thread-safe: one pipeline thread owns it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "process/pipeline/event.h"
+#include "process/pipeline/pipeline_definition.h"
+
+struct rd_kafka_s;
+
+namespace loch::source {
+
+using pipeline::SourcePartition;
+
+struct SourceRecord {
+  SourcePartition source;
+  int64_t offset = 0;
+  int64_t timestamp_ms = 0;              // the record's timestamp (create or log-append time)
+  std::optional<std::string> key;        // no value: null key
+  std::optional<std::string> value;      // no value: tombstone
+  std::vector<std::pair<std::string, std::optional<std::string>>> headers;
+};
+
+struct MicroBatch {
+  std::vector<SourceRecord> records;
+  // For every assigned partition: the offset to read next after this batch
+  // (what the sink commits as the txn version).
+  std::map<SourcePartition, int64_t> next_offsets;
+  // True when every partition had reached its end (what was there when the
+  // source was assigned, for available-now) by the end of this batch.
+  bool caught_up = false;
+};
+
+struct KafkaSourceOptions {
+  // Used when the definition gives no bootstrap.servers (the embedded broker).
+  std::string default_bootstrap_servers = "127.0.0.1:9092";
+  // How long one librdkafka request (metadata, offsets) may take.
+  int request_timeout_ms = 10'000;
+  // librdkafka wants a group.id even for assign(); this group never joins
+  // and never commits (offsets live in the sink table).
+  std::string assign_group_id = "loch-pipeline-assign";
+};
+
+class KafkaSource {
+ public:
+  static Result<std::unique_ptr<KafkaSource>> open(const pipeline::SourceDefinition& definition,
+                                                    const KafkaSourceOptions& options = {});
+  ~KafkaSource();
+  KafkaSource(const KafkaSource&) = delete;
+  KafkaSource& operator=(const KafkaSource&) = delete;
+
+  // Every partition of the definition's topics; NotFound for a missing topic.
+  Result<std::vector<SourcePartition>> partitions();
+
+  // Starts reading every partition of the topics: at `next_offsets` where
+  // given, else at the definition's starting_offsets. Also records each
+  // partition's end (high watermark) now, for caught_up.
+  Status assign(const std::map<SourcePartition, int64_t>& next_offsets);
+
+  // Up to max_batch_records records, waiting at most max_batch_ms for them
+  // (less when every partition is caught up).
+  Result<MicroBatch> next_batch();
+
+  const std::string& bootstrap_servers() const { return bootstrap_servers_; }
+
+ private:
+  KafkaSource(pipeline::SourceDefinition definition, KafkaSourceOptions options, rd_kafka_s* consumer,
+              std::string bootstrap_servers);
+
+  struct PartitionProgress {
+    int64_t next_offset = -1;  // -1: not known yet (starting at earliest/latest)
+    int64_t end_at_assign = 0;
+    bool at_end = false;       // librdkafka reported the end of the partition
+  };
+  bool caught_up() const;
+
+  pipeline::SourceDefinition definition_;
+  KafkaSourceOptions options_;
+  rd_kafka_s* consumer_;
+  std::string bootstrap_servers_;
+  std::map<SourcePartition, PartitionProgress> progress_;
+};
+
+}  // namespace loch::source

@@ -20,7 +20,7 @@ using nlohmann::json;
 namespace {
 
 // Spark's name for the directory of null partition values.
-constexpr const char* kNullPartition = "__HIVE_DEFAULT_PARTITION__";
+constexpr const char* kNullPartition = kNullPartitionDirectory;
 
 std::string lower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -30,33 +30,6 @@ std::string lower(std::string text) {
 bool is_mapped(const Metadata& metadata) {
   auto mode = metadata.configuration.find("delta.columnMapping.mode");
   return mode != metadata.configuration.end() && mode->second != "none";
-}
-
-// The serialized partition value (PROTOCOL.md "Partition Value
-// Serialization") of column expression `expr` as a SQL expression, with
-// null as Spark's default partition name.
-Result<std::string> serialized_partition_sql(const std::string& expr, const DataType& type) {
-  if (type.kind != DataType::Kind::kPrimitive) {
-    return Status::not_supported("a partition column must have a primitive type, not " + delta_type_name(type));
-  }
-  const std::string& t = type.primitive;
-  std::string text;
-  if (t == "timestamp") {
-    // An instant, written in UTC without a zone suffix.
-    text = "strftime(timezone('UTC', " + expr + "), '%Y-%m-%d %H:%M:%S.%f')";
-  } else if (t == "timestamp_ntz") {
-    text = "strftime(" + expr + ", '%Y-%m-%d %H:%M:%S.%f')";
-  } else if (t == "date") {
-    text = "strftime(" + expr + ", '%Y-%m-%d')";
-  } else if (t == "binary") {
-    return Status::not_supported("binary partition columns are not supported");
-  } else if (t == "boolean") {
-    text = "CASE WHEN " + expr + " THEN 'true' ELSE 'false' END";
-  } else {
-    text = "CAST(" + expr + " AS VARCHAR)";
-  }
-  // An empty string serializes null (PROTOCOL.md): it is written as null too.
-  return "CASE WHEN " + expr + " IS NULL OR " + text + " = '' THEN '" + kNullPartition + "' ELSE " + text + " END";
 }
 
 // Percent-encodes a relative path for add.path (a URI): everything but
@@ -169,6 +142,30 @@ std::optional<json> stat_value(sql::Connection& connection, const DataType& type
 }
 
 }  // namespace
+
+Result<std::string> serialized_partition_sql(const std::string& expr, const DataType& type) {
+  if (type.kind != DataType::Kind::kPrimitive) {
+    return Status::not_supported("a partition column must have a primitive type, not " + delta_type_name(type));
+  }
+  const std::string& t = type.primitive;
+  std::string text;
+  if (t == "timestamp") {
+    // An instant, written in UTC without a zone suffix.
+    text = "strftime(timezone('UTC', " + expr + "), '%Y-%m-%d %H:%M:%S.%f')";
+  } else if (t == "timestamp_ntz") {
+    text = "strftime(" + expr + ", '%Y-%m-%d %H:%M:%S.%f')";
+  } else if (t == "date") {
+    text = "strftime(" + expr + ", '%Y-%m-%d')";
+  } else if (t == "binary") {
+    return Status::not_supported("binary partition columns are not supported");
+  } else if (t == "boolean") {
+    text = "CASE WHEN " + expr + " THEN 'true' ELSE 'false' END";
+  } else {
+    text = "CAST(" + expr + " AS VARCHAR)";
+  }
+  // An empty string serializes null (PROTOCOL.md): it is written as null too.
+  return "CASE WHEN " + expr + " IS NULL OR " + text + " = '' THEN '" + kNullPartition + "' ELSE " + text + " END";
+}
 
 Result<int64_t> target_file_size(const Metadata& metadata) {
   constexpr int64_t kDefault = 128LL * 1024 * 1024;
@@ -319,8 +316,13 @@ Result<std::vector<FileAction>> write_data_files(sql::Connection& connection, co
           if (auto value = stat_value(connection, field->type, max->second, true)) max_values[physical] = *value;
         }
       }
-      add.stats = json{{"numRecords", count}, {"minValues", min_values}, {"maxValues", max_values},
-                       {"nullCount", null_count}}.dump();
+      // Keys in the order Delta writers use.
+      nlohmann::ordered_json stats;
+      stats["numRecords"] = count;
+      stats["minValues"] = min_values;
+      stats["maxValues"] = max_values;
+      stats["nullCount"] = null_count;
+      add.stats = stats.dump();
       adds.push_back(std::move(add));
     }
   }

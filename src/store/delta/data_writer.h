@@ -23,6 +23,7 @@
 
 #include "common/result.h"
 #include "store/delta/actions.h"
+#include "store/delta/table_schema.h"
 
 namespace loch::sql {
 class Connection;
@@ -48,6 +49,12 @@ Result<std::vector<FileAction>> write_data_files(sql::Connection& connection, co
 
 // delta.targetFileSize of the table ("134217728", "128mb", ...), 128 MiB by default.
 Result<int64_t> target_file_size(const Metadata& metadata);
+
+// The serialized partition value (PROTOCOL.md "Partition Value
+// Serialization") of SQL expression `expr` of Delta type `type`, as a SQL
+// expression; NULL (and '') serialize as kNullPartitionDirectory.
+Result<std::string> serialized_partition_sql(const std::string& expr, const DataType& type);
+inline constexpr const char* kNullPartitionDirectory = "__HIVE_DEFAULT_PARTITION__";
 
 // The names of the columns `query` produces, in order.
 Result<std::vector<std::string>> query_column_names(sql::Connection& connection, const std::string& query);

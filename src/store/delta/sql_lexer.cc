@@ -35,7 +35,8 @@ std::vector<SqlToken> lex_sql(std::string_view s) {
           ++i;
         }
       }
-    } else if (c == '\'' || c == '"') {
+    } else if (c == '\'' || c == '"' || c == '`') {
+      // Backticks quote identifiers in Spark SQL: delta.`/path/to/table`.
       SqlToken token{c == '\'' ? SqlToken::Kind::kString : SqlToken::Kind::kQuotedIdentifier, i, i, ""};
       ++i;
       while (i < s.size()) {

@@ -8,6 +8,7 @@
 #include "store/delta/snapshot_cache.h"
 #include "store/delta/sql_lexer.h"
 #include "store/delta/table_scan.h"
+#include "store/delta/write_statements.h"
 #include "store/sql/database.h"
 
 namespace loch::delta {
@@ -350,6 +351,9 @@ class Rewriter {
 
 Result<std::string> rewrite_delta_statement(const std::string& statement, const fs::path& lake_dir,
                                             sql::Connection& connection, SnapshotCache* cache) {
+  // CREATE / INSERT / ALTER / DROP of lake tables run here (write_statements.h).
+  LOCH_ASSIGN_OR_RETURN(auto written, run_write_statement(statement, WriteContext{lake_dir, connection, cache}));
+  if (written) return std::move(*written);
   Rewriter rewriter(statement, lake_dir, connection, cache);
   return rewriter.rewrite();
 }

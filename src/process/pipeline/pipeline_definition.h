@@ -37,10 +37,11 @@ struct FormatDefinition {
   // Registry formats: the schema registry (empty: the embedded one).
   std::string registry_url;
   // csv
-  bool csv_header = true;
+  bool csv_header = true;  // skip records that repeat the column names
   char csv_delimiter = ',';
-  // Column names and DuckDB types, in order: required for csv without a
-  // header, optional otherwise (a declared column is cast to its type).
+  // Column names and DuckDB types, in order: required for csv (each record
+  // is one line), optional for jsonl and debezium (else the whole document
+  // is one JSON column), refused for registry formats (the schema says).
   std::vector<std::pair<std::string, std::string>> columns;
 };
 

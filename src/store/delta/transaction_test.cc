@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <atomic>
 #include <fstream>
+#include <set>
+#include <thread>
 
 #include "store/delta/commit_file.h"
 #include "store/delta/data_writer.h"
@@ -230,6 +233,48 @@ TEST_F(TransactionTest, AMetadataChangeByAWinnerConflicts) {
   auto lost = b->commit();
   EXPECT_EQ(lost.status().code(), StatusCode::kConflict);
   EXPECT_NE(lost.status().message().find("metadata"), std::string::npos);
+}
+
+TEST_F(TransactionTest, ThreadsAppendingConcurrentlyGetOneVersionEachAndKeepEveryRow) {
+  create();
+  constexpr int kThreads = 4;
+  constexpr int kAppends = 15;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  std::atomic<int> retries{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto connection = database_->connect();
+      if (!connection.is_ok()) {
+        ++failures;
+        return;
+      }
+      for (int i = 0; i < kAppends; ++i) {
+        auto txn = Transaction::begin(root_, *connection);
+        if (!txn.is_ok()) {
+          ++failures;
+          continue;
+        }
+        const int id = t * 1000 + i;
+        auto adds = write_data_files(*connection, root_, txn->metadata(),
+                                     "SELECT " + std::to_string(id) + "::BIGINT AS id, 'x' AS name, DATE '2024-01-01' AS day");
+        if (!adds.is_ok()) {
+          ++failures;
+          continue;
+        }
+        for (auto& add : *adds) txn->add_file(std::move(add));
+        auto result = txn->commit();
+        if (!result.is_ok()) ++failures;
+        if (result.is_ok()) retries += result->attempts - 1;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto snapshot = Snapshot::load(root_, *connection_);
+  ASSERT_TRUE(snapshot.is_ok()) << snapshot.status().to_string();
+  EXPECT_EQ(snapshot->version().value(), kThreads * kAppends);
+  EXPECT_EQ(count_rows(*snapshot), kThreads * kAppends);
 }
 
 TEST(WriterProtocol, DeletionVectorsNeedReaderAndWriterFeatures) {

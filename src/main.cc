@@ -7,6 +7,7 @@
 #include "cli/schema_command.h"
 #include "cli/serve_command.h"
 #include "cli/sql_command.h"
+#include "cli/table_command.h"
 #include "common/settings.h"
 #include "common/shutdown.h"
 #include "common/version.h"
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   int exit_code = 0;
   loch::cli::register_serve_command(app, settings, &exit_code);
   loch::cli::register_sql_command(app, settings, &exit_code);
+  loch::cli::register_table_command(app, settings, &exit_code);
   loch::cli::register_schema_command(app, settings, &exit_code);
   loch::cli::register_topic_command(app, settings, &exit_code);
   loch::cli::register_produce_command(app, settings, &exit_code);

@@ -38,6 +38,8 @@ bench: build
 	bench/kafka_broker_bench.sh $(BUILD)/loch $(BUILD)/bench/kafka_produce_bench 2000000
 	$(BUILD)/bench/kafka_log_bench $(BUILD)/bench-data/kafka 5
 	$(BUILD)/bench/delta_bench $(BUILD)/bench-data/delta 3
+	cmake --build $(BUILD) -j $(JOBS) --target delta_write_bench
+	$(BUILD)/bench/delta_write_bench $(BUILD)/bench-data/delta-write 3
 	$(BUILD)/bench/window_bench 2000000 3
 
 # libFuzzer (clang) on the Kafka request and record-batch decoders, for

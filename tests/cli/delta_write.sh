@@ -51,6 +51,9 @@ expect "INSERT ... SELECT from another lake table" \
    INSERT INTO silver.big_orders SELECT id + 100, amount FROM bronze.orders WHERE id = 1;
    SELECT count(*) AS n, sum(amount) AS total FROM silver.big_orders" \
   $'num_affected_rows,num_inserted_rows\n2,2\nnum_affected_rows,num_inserted_rows\n1,1\nn,total\n3,41.00'
+expect "INSERT ... BY NAME matches columns by name" \
+  "INSERT INTO silver.big_orders BY NAME SELECT 2.50 AS amount, 600 AS id; SELECT amount FROM silver.big_orders WHERE id = 600" \
+  $'num_affected_rows,num_inserted_rows\n1,1\namount\n2.50'
 expect_error "NOT NULL is enforced, naming the column and the row" \
   "INSERT INTO bronze.orders VALUES (NULL, 'x', 1.00, DATE '2024-01-01')" "NOT NULL constraint violated for column id"
 expect_error "a query with too many columns is refused" \
@@ -141,7 +144,7 @@ PY
 BIG="$WORK/lake/silver/big_orders"
 expect "read_parquet over the active files equals the Delta scan" \
   "SELECT count(*) AS n FROM (SELECT id, amount, note, flag FROM silver.big_orders EXCEPT ALL SELECT id, amount, note, flag FROM read_parquet($(active_files "$BIG"), union_by_name := true)) UNION ALL SELECT count(*) FROM read_parquet($(active_files "$BIG"))" \
-  $'n\n0\n5'
+  $'n\n0\n6'
 
 expect "DROP TABLE removes a lake table" \
   "DROP TABLE silver.big_orders; DROP TABLE IF EXISTS silver.big_orders; SELECT 1 AS done" $'done\n1'

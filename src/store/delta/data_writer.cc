@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <random>
 
@@ -108,14 +109,27 @@ std::optional<json> stat_value(sql::Connection& connection, const DataType& type
   }
   if (t == "float" || t == "double") {
     try {
-      const double value = std::stod(text);
+      double value = std::stod(text);
       if (std::isnan(value) || std::isinf(value)) return std::nullopt;
+      if (t == "float") {
+        // DuckDB prints the shortest text of the float; as a double that
+        // text may lie on either side of the stored value, so the bound is
+        // moved one float step outwards.
+        const float as_float = static_cast<float>(value);
+        value = std::nextafter(as_float, upper ? std::numeric_limits<float>::infinity()
+                                               : -std::numeric_limits<float>::infinity());
+      }
       return json(value);
     } catch (...) {
       return std::nullopt;
     }
   }
   if (t.starts_with("decimal")) {
+    // A JSON number is read as a double: only decimals a double holds
+    // exactly (15 significant digits) keep bounds.
+    size_t digits = 0;
+    for (char c : text) digits += std::isdigit(static_cast<unsigned char>(c)) ? 1 : 0;
+    if (digits > 15) return std::nullopt;
     try {
       return json(std::stod(text));
     } catch (...) {
@@ -306,7 +320,13 @@ Result<std::vector<FileAction>> write_data_files(sql::Connection& connection, co
         auto stats = column_stats.find(sql_identifier(physical));
         if (stats == column_stats.end()) continue;
         const auto& s = stats->second;
-        if (auto nulls = s.find("null_count"); nulls != s.end()) null_count[physical] = std::stoll(nulls->second);
+        if (auto nulls = s.find("null_count"); nulls != s.end()) {
+          try {
+            null_count[physical] = std::stoll(nulls->second);
+          } catch (...) {
+            // No null count for this column: readers then assume nothing.
+          }
+        }
         // NaN sorts above every number in Parquet but not in Delta's stats.
         if (auto nan = s.find("has_nan"); nan != s.end() && nan->second == "true") continue;
         if (auto min = s.find("min"); min != s.end()) {

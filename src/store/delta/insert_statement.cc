@@ -106,9 +106,13 @@ Result<std::string> run_insert(const InsertStatement& insert, const WriteContext
   // The table columns the query's columns go to, by position.
   std::vector<std::string> targets;
   std::vector<StructField> new_fields;
-  if (!insert.columns.empty()) {
-    for (size_t i = 0; i < insert.columns.size(); ++i) {
-      const std::string& column = insert.columns[i];
+  std::vector<std::string> named_columns = insert.columns;
+  if (insert.by_name) {
+    for (const auto& [column, type] : query_columns) named_columns.push_back(column);
+  }
+  if (!named_columns.empty()) {
+    for (size_t i = 0; i < named_columns.size(); ++i) {
+      const std::string& column = named_columns[i];
       if (is_static(column)) return Status::invalid_argument(column + " has a static value in PARTITION (...)");
       if (!find_field(fields, column)) {
         if (!merge_schema || i >= query_columns.size()) {
@@ -146,9 +150,14 @@ Result<std::string> run_insert(const InsertStatement& insert, const WriteContext
   if (!new_fields.empty()) {
     int64_t max_id = 0;
     if (mapped(metadata)) {
-      max_id = std::stoll(metadata.configuration.count("delta.columnMapping.maxColumnId")
-                              ? metadata.configuration["delta.columnMapping.maxColumnId"]
-                              : "0");
+      auto configured = metadata.configuration.find("delta.columnMapping.maxColumnId");
+      if (configured != metadata.configuration.end()) {
+        try {
+          max_id = std::stoll(configured->second);
+        } catch (...) {
+          return Status::corruption("delta.columnMapping.maxColumnId '" + configured->second + "' is not a number");
+        }
+      }
       assign_column_mapping(new_fields, &max_id, true);
       metadata.configuration["delta.columnMapping.maxColumnId"] = std::to_string(max_id);
     }

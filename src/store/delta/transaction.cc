@@ -145,6 +145,10 @@ Result<CommitResult> Transaction::commit(const CommitOptions& options) {
     if (!add.stats) return Status::internal("add " + add.path + " has no stats (loch writes stats for every file)");
   }
   LOCH_RETURN_IF_ERROR(check_writer_protocol(protocol(), metadata()));
+  if (!s.domains.empty() && !has_writer_feature(protocol(), "domainMetadata")) {
+    return Status::invalid_argument("domainMetadata actions need the domainMetadata writer feature (writer version 7); "
+                                    "stage a protocol that lists it");
+  }
   if (!s.removes.empty() && metadata().configuration.contains("delta.appendOnly") &&
       metadata().configuration.at("delta.appendOnly") == "true") {
     for (const auto& remove : s.removes) {

@@ -277,6 +277,21 @@ TEST_F(TransactionTest, ThreadsAppendingConcurrentlyGetOneVersionEachAndKeepEver
   EXPECT_EQ(count_rows(*snapshot), kThreads * kAppends);
 }
 
+TEST_F(TransactionTest, DomainMetadataNeedsItsWriterFeature) {
+  create();
+  auto txn = Transaction::begin(root_, *connection_);
+  txn->set_domain_metadata({"loch.test", "{}", false});
+  EXPECT_EQ(txn->commit().status().code(), StatusCode::kInvalidArgument);
+
+  auto upgraded = Transaction::begin(root_, *connection_);
+  upgraded->set_protocol({1, 7, std::nullopt, std::vector<std::string>{"appendOnly", "invariants", "domainMetadata"}});
+  upgraded->set_domain_metadata({"loch.test", R"({"a":1})", false});
+  ASSERT_TRUE(upgraded->commit().is_ok());
+  auto snapshot = Snapshot::load(root_, *connection_);
+  ASSERT_TRUE(snapshot.is_ok());
+  EXPECT_EQ(snapshot->domains().at("loch.test").configuration, R"({"a":1})");
+}
+
 TEST(WriterProtocol, DeletionVectorsNeedReaderAndWriterFeatures) {
   Metadata m;
   m.schema_string = R"({"type":"struct","fields":[{"name":"id","type":"long","nullable":true,"metadata":{}}]})";

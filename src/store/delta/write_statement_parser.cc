@@ -298,6 +298,10 @@ class Parser {
         !peek_word("WITH", 1) && !peek_word("VALUES", 1) && !peek_word("FROM", 1)) {
       LOCH_ASSIGN_OR_RETURN(insert.columns, name_list("the column list"));
     }
+    if (insert.columns.empty() && peek_word("BY") && peek_word("NAME", 1)) {
+      pos_ += 2;
+      insert.by_name = true;
+    }
     const size_t end = statement_end();
     if (pos_ >= end) return error("INSERT needs VALUES or a query");
     insert.query = text(pos_, end);

@@ -5,7 +5,7 @@
 //       [USING DELTA] [PARTITIONED BY (col, ...)] [COMMENT 'c']
 //       [TBLPROPERTIES ('key' = 'value', ...)] [AS query]
 //   INSERT [WITH SCHEMA EVOLUTION] {INTO | OVERWRITE} [TABLE] t
-//       [PARTITION (p = value | p, ...)] [(col, ...)] {VALUES ... | query}
+//       [PARTITION (p = value | p, ...)] [(col, ...) | BY NAME] {VALUES ... | query}
 //   ALTER TABLE t ADD COLUMN[S] [(]col type [COMMENT 'c'], ...[)]
 //   ALTER TABLE t ADD CONSTRAINT name CHECK (condition)
 //   ALTER TABLE t DROP CONSTRAINT [IF EXISTS] name
@@ -64,6 +64,7 @@ struct InsertStatement {
   bool schema_evolution = false;
   std::vector<PartitionSpec> partition;
   std::vector<std::string> columns;  // empty: every column, in table order
+  bool by_name = false;              // BY NAME: the query's column names say where values go
   std::string query;  // SQL text: VALUES ... or a query
 };
 

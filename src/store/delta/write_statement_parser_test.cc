@@ -61,6 +61,10 @@ TEST(WriteStatementParser, InsertWithPartitionSpecAndColumnList) {
   EXPECT_EQ(insert.columns, (std::vector<std::string>{"id", "name"}));
   EXPECT_EQ(insert.query, "SELECT 1, 'a'");
 
+  auto by_name = parse<InsertStatement>("INSERT INTO bronze.t BY NAME SELECT 1 AS b, 2 AS a");
+  EXPECT_TRUE(by_name.by_name);
+  EXPECT_EQ(by_name.query, "SELECT 1 AS b, 2 AS a");
+
   auto subquery = parse<InsertStatement>("INSERT WITH SCHEMA EVOLUTION INTO 'p' (SELECT 1)");
   EXPECT_TRUE(subquery.schema_evolution);
   EXPECT_TRUE(subquery.columns.empty());

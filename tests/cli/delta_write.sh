@@ -146,6 +146,21 @@ expect "read_parquet over the active files equals the Delta scan" \
   "SELECT count(*) AS n FROM (SELECT id, amount, note, flag FROM silver.big_orders EXCEPT ALL SELECT id, amount, note, flag FROM read_parquet($(active_files "$BIG"), union_by_name := true)) UNION ALL SELECT count(*) FROM read_parquet($(active_files "$BIG"))" \
   $'n\n0\n6'
 
+# loch table check: clean on a table loch wrote, exit code 1 and one line
+# per problem (file and version) on corrupted copies.
+if out=$("$LOCH" table check "$WORK/lake/bronze/orders" 2>&1); then echo "ok - loch table check passes a written table"; else
+  echo "FAIL - loch table check on a good table: $out"; failures=$((failures + 1)); fi
+cp -r "$WORK/lake/bronze/orders" "$WORK/corrupt"
+rm "$WORK/corrupt/_delta_log/00000000000000000002.json"
+echo '{"add": not json' >> "$WORK/corrupt/_delta_log/00000000000000000003.json"
+find "$WORK/corrupt" -path '*/_delta_log' -prune -o -name '*.parquet' -exec rm {} +
+out=$("$LOCH" table check "$WORK/corrupt" 2>&1) && code=0 || code=$?
+for text in "_delta_log/00000000000000000002.json (version 2): missing" \
+            "_delta_log/00000000000000000003.json (version 3): line" "data file is missing"; do
+  if [[ $code -eq 1 && $out == *"$text"* ]]; then echo "ok - loch table check reports: $text"; else
+    echo "FAIL - loch table check (exit $code) should report: $text"; echo "$out"; failures=$((failures + 1)); fi
+done
+
 expect "DROP TABLE removes a lake table" \
   "DROP TABLE silver.big_orders; DROP TABLE IF EXISTS silver.big_orders; SELECT 1 AS done" $'done\n1'
 check "the dropped table's directory is gone" test ! -e "$WORK/lake/silver/big_orders"

@@ -113,6 +113,10 @@ expect "column mapping: physical names in the files, logical names in SQL" \
    INSERT INTO gold.mapped VALUES (1, 'x'); ALTER TABLE gold.mapped ADD COLUMNS (extra INT);
    INSERT INTO gold.mapped VALUES (2, 'y', 3); SELECT * FROM gold.mapped ORDER BY 1" \
   $'num_affected_rows,num_inserted_rows\n1,1\nnum_affected_rows,num_inserted_rows\n1,1\nuser id,name,extra\n1,x,\n2,y,3'
+got=$(cd "$WORK" && "$(realpath "$LOCH")" sql --data-dir relative --format csv -c \
+  "CREATE TABLE bronze.rel (a INT, b INT) PARTITIONED BY (a); INSERT INTO bronze.rel VALUES (1, 2); SELECT count(*) AS n FROM bronze.rel" 2>&1) || true
+if [[ $got == $'num_affected_rows,num_inserted_rows\n1,1\nn\n1' ]]; then echo "ok - a relative --data-dir writes paths relative to the table"; else
+  echo "FAIL - relative --data-dir: $got"; failures=$((failures + 1)); fi
 expect_error "INSERT into a table that does not exist" \
   "INSERT INTO gold.nothing VALUES (1)" "no Delta table gold.nothing"
 expect_error "USING another format is refused" \

@@ -272,8 +272,11 @@ Result<std::vector<FileAction>> write_data_files(sql::Connection& connection, co
   if (select.empty()) return Status::invalid_argument("the table has no columns to write");
 
   // Unpartitioned files go to the table root, as Delta writers put them.
+  // An absolute root, so that DuckDB reports absolute file names.
+  std::error_code absolute_error;
+  const fs::path root = fs::absolute(table_root, absolute_error).lexically_normal();
   std::string copy = "COPY (SELECT " + select + " FROM (" + query + ") AS loch_rows) TO " +
-                     sql_string_literal(table_root.string()) +
+                     sql_string_literal(root.string()) +
                      " (FORMAT parquet, COMPRESSION snappy, RETURN_STATS true, FILENAME_PATTERN 'part-{uuid}', APPEND true";
   // DuckDB cannot rotate files of a partitioned write: there each write
   // makes one file per partition (and thread), which OPTIMIZE bin-packs.
@@ -288,7 +291,7 @@ Result<std::vector<FileAction>> write_data_files(sql::Connection& connection, co
 
   const int64_t modification_time = now_ms();
   std::vector<FileAction> adds;
-  const std::string root_prefix = fs::absolute(table_root).lexically_normal().string() + "/";
+  const std::string root_prefix = root.string() + "/";
   while (true) {
     LOCH_ASSIGN_OR_RETURN(auto chunk, result.next_chunk());
     if (!chunk) break;
@@ -305,7 +308,10 @@ Result<std::vector<FileAction>> write_data_files(sql::Connection& connection, co
       }
       FileAction add;
       std::string relative = fs::path(file).lexically_normal().string();
-      if (relative.starts_with(root_prefix)) relative = relative.substr(root_prefix.size());
+      if (!relative.starts_with(root_prefix)) {
+        return Status::internal("DuckDB wrote " + file + " outside the table root " + root.string());
+      }
+      relative = relative.substr(root_prefix.size());
       add.path = uri_path(relative);
       add.size = size;
       add.modification_time = modification_time;

@@ -27,7 +27,7 @@ for delay in 0.1 0.7 2 5; do
   sleep "$delay"
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
-  got=$(sql "SELECT count(*) || ',' || max(version) FROM bronze.big, (SELECT max(version) AS version FROM (DESCRIBE HISTORY bronze.big))" | tail -1)
+  got=$(sql "SELECT (SELECT count(*) FROM bronze.big) AS n, (SELECT max(version) FROM (DESCRIBE HISTORY bronze.big)) AS v" | tail -1)
   rows=${got%,*}
   latest=${got#*,}
   if [[ $latest == "$version" && $rows == "$expected_rows" ]]; then

@@ -14,7 +14,7 @@ namespace {
 //
 // Group APIs stop where Kafka 3.x's classic protocol ends: OffsetCommit v9 and
 // OffsetFetch v9 carry the member epochs of the KIP-848 consumer protocol.
-constexpr std::array<SupportedApi, 23> kSupportedApis{{
+constexpr std::array<SupportedApi, 31> kSupportedApis{{
     {0, 3, 9},    // Produce
     {1, 4, 12},   // Fetch (v13+ addresses topics by id)
     {2, 1, 6},    // ListOffsets (v7+: max-timestamp and tiered-storage lookups)
@@ -32,12 +32,20 @@ constexpr std::array<SupportedApi, 23> kSupportedApis{{
     {19, 2, 7},   // CreateTopics
     {20, 1, 6},   // DeleteTopics
     {21, 0, 2},   // DeleteRecords
+    {22, 0, 4},   // InitProducerId (v5 belongs to KIP-890's transactions v2)
+    {24, 0, 3},   // AddPartitionsToTxn (v4+ is the brokers' batched verification)
+    {25, 0, 3},   // AddOffsetsToTxn
+    {26, 0, 3},   // EndTxn
+    {28, 0, 3},   // TxnOffsetCommit
     {32, 1, 4},   // DescribeConfigs
     {33, 0, 2},   // AlterConfigs
     {37, 0, 3},   // CreatePartitions
     {42, 0, 2},   // DeleteGroups
     {44, 0, 1},   // IncrementalAlterConfigs
     {60, 0, 1},   // DescribeCluster
+    {61, 0, 0},   // DescribeProducers
+    {65, 0, 0},   // DescribeTransactions
+    {66, 0, 1},   // ListTransactions
 }};
 
 }  // namespace
@@ -94,12 +102,20 @@ boost::asio::awaitable<HandlerReply> Broker::handle(IncomingRequest request) {
     case 19: co_return handle_create_topics(*this, *frame);
     case 20: co_return handle_delete_topics(*this, *frame);
     case 21: co_return handle_delete_records(*this, *frame);
+    case 22: co_return handle_init_producer_id(*this, *frame);
+    case 24: co_return handle_add_partitions_to_txn(*this, *frame);
+    case 25: co_return handle_add_offsets_to_txn(*this, *frame);
+    case 26: co_return handle_end_txn(*this, *frame);
+    case 28: co_return handle_txn_offset_commit(*this, *frame);
     case 32: co_return handle_describe_configs(*this, *frame);
     case 33: co_return handle_alter_configs(*this, *frame);
     case 37: co_return handle_create_partitions(*this, *frame);
     case 42: co_return handle_delete_groups(*this, *frame);
     case 44: co_return handle_incremental_alter_configs(*this, *frame);
     case 60: co_return handle_describe_cluster(*this, *frame);
+    case 61: co_return handle_describe_producers(*this, *frame);
+    case 65: co_return handle_describe_transactions(*this, *frame);
+    case 66: co_return handle_list_transactions(*this, *frame);
     default: break;
   }
   spdlog::error("kafka: api key {} is listed as supported but has no handler", key);

@@ -17,6 +17,9 @@
 #include "collect/kafka/groups/group_coordinator.h"
 #include "collect/kafka/log/log_manager.h"
 #include "collect/kafka/protocol/request_frame.h"
+#include "collect/kafka/txn/producer_id_allocator.h"
+#include "collect/kafka/txn/producer_states.h"
+#include "collect/kafka/txn/transaction_coordinator.h"
 
 namespace loch::kafka {
 
@@ -48,11 +51,26 @@ class Broker final : public RequestHandler {
   void set_group_coordinator(groups::GroupCoordinator* coordinator) { group_coordinator_ = coordinator; }
   groups::GroupCoordinator* group_coordinator() { return group_coordinator_; }
 
+  // Idempotent and transactional producers (doc/kafka-transactions.md): the
+  // state of every partition's producers, and the producer id source set by
+  // the caller before the server starts (without one, InitProducerId answers
+  // COORDINATOR_NOT_AVAILABLE).
+  txn::ProducerStates& producer_states() { return producer_states_; }
+  void set_producer_ids(txn::ProducerIdAllocator* producer_ids) { producer_ids_ = producer_ids; }
+  txn::ProducerIdAllocator* producer_ids() { return producer_ids_; }
+  // The transaction coordinator, owned by the caller; without one the
+  // transactional APIs answer COORDINATOR_NOT_AVAILABLE.
+  void set_transaction_coordinator(txn::TransactionCoordinator* coordinator) { transaction_coordinator_ = coordinator; }
+  txn::TransactionCoordinator* transaction_coordinator() { return transaction_coordinator_; }
+
  private:
   BrokerOptions options_;
   LogManager& logs_;
   DataArrivedSignal data_arrived_;
   groups::GroupCoordinator* group_coordinator_ = nullptr;
+  txn::ProducerStates producer_states_;
+  txn::ProducerIdAllocator* producer_ids_ = nullptr;
+  txn::TransactionCoordinator* transaction_coordinator_ = nullptr;
 };
 
 // Encodes `response` as the answer to `frame`.
@@ -89,6 +107,21 @@ HandlerReply handle_offset_fetch(Broker& broker, const RequestFrame& frame);
 HandlerReply handle_describe_groups(Broker& broker, const RequestFrame& frame);
 HandlerReply handle_list_groups(Broker& broker, const RequestFrame& frame);
 HandlerReply handle_delete_groups(Broker& broker, const RequestFrame& frame);
+// Idempotent producers and transactions (init_producer_id_handler.cc, ...).
+HandlerReply handle_init_producer_id(Broker& broker, const RequestFrame& frame);
+HandlerReply handle_add_partitions_to_txn(Broker& broker, const RequestFrame& frame);
+HandlerReply handle_add_offsets_to_txn(Broker& broker, const RequestFrame& frame);
+HandlerReply handle_end_txn(Broker& broker, const RequestFrame& frame);
+HandlerReply handle_txn_offset_commit(Broker& broker, const RequestFrame& frame);
+HandlerReply handle_describe_transactions(Broker& broker, const RequestFrame& frame);
+HandlerReply handle_list_transactions(Broker& broker, const RequestFrame& frame);
+HandlerReply handle_describe_producers(Broker& broker, const RequestFrame& frame);
+// A coordinator error on the wire: PRODUCER_FENCED becomes
+// INVALID_PRODUCER_EPOCH below the API version `fenced_since` that added it.
+int16_t wire_txn_error(txn::TxnError error, int16_t version, int16_t fenced_since);
+// Markers and offset commits for the transaction coordinator, done through
+// `broker` (transaction_effects.cc).
+txn::TransactionEffects make_transaction_effects(Broker& broker);
 
 // A stable id for a topic name (Metadata v10+, CreateTopics v7): single-node
 // loch derives it from the name rather than storing one.

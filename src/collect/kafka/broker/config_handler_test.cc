@@ -1,13 +1,11 @@
 // DescribeConfigs, AlterConfigs and IncrementalAlterConfigs through
 // Broker::handle, as bytes on the wire.
 #include <chrono>
-#include <utility>  // before asio: Boost 1.74's awaitable.hpp uses std::exchange unincluded
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
 #include "collect/kafka/broker/broker.h"
+#include "collect/kafka/broker/broker_test_util.h"
 #include "collect/kafka/log/log_test_util.h"
 #include "collect/kafka/protocol/messages/alter_configs_request.h"
 #include "collect/kafka/protocol/messages/alter_configs_response.h"
@@ -18,8 +16,6 @@
 
 namespace loch::kafka {
 namespace {
-
-namespace asio = boost::asio;
 
 constexpr int8_t kTopic = 2;
 constexpr int8_t kBroker = 4;
@@ -38,29 +34,7 @@ class ConfigHandlerTest : public ::testing::Test {
 
   template <typename Response, typename Request>
   Response call(const Request& request, int16_t version) {
-    RequestHeader header;
-    header.request_api_key = Request::kApiKey;
-    header.request_api_version = version;
-    header.correlation_id = 1;
-    header.client_id = "test-client";
-    std::string frame;
-    append_request_frame(header, request, frame);
-    std::string_view bytes = std::string_view(frame).substr(4);
-    IncomingRequest incoming{*parse_request_prefix(bytes), bytes, "127.0.0.1:40000", 1};
-    std::optional<HandlerReply> reply;
-    asio::io_context io;
-    asio::co_spawn(io, broker_->handle(incoming), [&](std::exception_ptr error, HandlerReply r) {
-      if (error) std::rethrow_exception(error);
-      reply = std::move(r);
-    });
-    io.run();
-    EXPECT_TRUE(reply.has_value() && reply->action == HandlerReply::Action::kRespond);
-    if (!reply) return Response{};
-    auto response_frame = decode_response_frame(std::string_view(reply->response).substr(4), Request::kApiKey, version);
-    EXPECT_TRUE(response_frame.is_ok());
-    auto response = decode_message<Response>(response_frame->body, version);
-    EXPECT_TRUE(response.is_ok()) << response.status().to_string();
-    return response.is_ok() ? *response : Response{};
+    return testing::call_broker<Response>(*broker_, request, version);
   }
 
   std::map<std::string, std::string> overrides() { return logs_->describe_topic("orders")->overrides; }

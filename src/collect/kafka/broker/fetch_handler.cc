@@ -11,6 +11,18 @@
 namespace loch::kafka {
 namespace {
 
+// read_committed: keeps the whole batches that start below the last stable
+// offset (a transaction's batches are never cut: the LSO falls between batches).
+void keep_below(std::string& records, int64_t last_stable_offset) {
+  size_t keep = 0;
+  while (records.size() - keep >= RecordBatchHeader::kSize) {
+    auto header = RecordBatchHeader::parse(std::string_view(records).substr(keep));
+    if (!header.is_ok() || header->base_offset >= last_stable_offset) break;
+    keep += std::min(header->total_size(), records.size() - keep);
+  }
+  records.resize(keep);
+}
+
 // Reads every requested partition once, within the request's byte limits.
 // Like Kafka (KIP-74), the first non-empty partition may exceed max_bytes so
 // that a consumer is never stuck behind a batch larger than its limit.
@@ -35,14 +47,29 @@ FetchResponse read_partitions(Broker& broker, const FetchRequest& request, size_
       size_t budget = std::min<size_t>(wanted.partition_max_bytes > 0 ? wanted.partition_max_bytes : 1,
                                        total_bytes >= max_bytes ? 0 : max_bytes - total_bytes);
       data.high_watermark = log->high_watermark().value();
-      data.last_stable_offset = data.high_watermark;  // no transactions yet: everything is stable
+      data.last_stable_offset = data.high_watermark;
       data.log_start_offset = log->log_start_offset().value();
       if (budget > 0 || total_bytes == 0) {
+        // The view first: a transaction committed between it and the read
+        // shows as still open, never the other way round.
+        txn::StableView stable =
+            broker.producer_states().stable_view(topic.topic, wanted.partition, log, wanted.fetch_offset);
         auto read = log->read(Offset(wanted.fetch_offset), std::max<size_t>(budget, 1));
         if (read.is_ok()) {
           data.high_watermark = read->high_watermark.value();
-          data.last_stable_offset = read->high_watermark.value();
+          data.last_stable_offset = stable.last_stable_offset;
           data.log_start_offset = read->log_start_offset.value();
+          if (request.isolation_level == 1) {
+            keep_below(read->bytes, stable.last_stable_offset);
+            std::vector<FetchResponse::AbortedTransaction> aborted;
+            for (const txn::AbortedTxn& a : stable.aborted) {
+              FetchResponse::AbortedTransaction entry;
+              entry.producer_id = a.producer_id;
+              entry.first_offset = a.first_offset;
+              aborted.push_back(entry);
+            }
+            data.aborted_transactions = std::move(aborted);
+          }
           total_bytes += read->bytes.size();
           data.records = std::move(read->bytes);
         } else if (read.status().code() == StatusCode::kNotFound) {

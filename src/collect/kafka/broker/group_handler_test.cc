@@ -3,13 +3,11 @@
 // v0-2's single member, OffsetFetch v1's per-partition errors and v8's
 // groups) and the round trip through the coordinator and __consumer_offsets.
 #include <chrono>
-#include <utility>  // before asio: Boost 1.74's awaitable.hpp uses std::exchange unincluded
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
 #include "collect/kafka/broker/broker.h"
+#include "collect/kafka/broker/broker_test_util.h"
 #include "collect/kafka/broker/consumer_offsets_store.h"
 #include "collect/kafka/log/log_test_util.h"
 #include "collect/kafka/protocol/messages/find_coordinator_request.h"
@@ -28,7 +26,6 @@
 namespace loch::kafka {
 namespace {
 
-namespace asio = boost::asio;
 using groups::ErrorCode;
 using groups::wire_code;
 
@@ -63,35 +60,7 @@ class GroupHandlerTest : public ::testing::Test {
   // coordinator while the handler waits (a join phase ends on a tick).
   template <typename Response, typename Request>
   Response call(const Request& request, int16_t version) {
-    RequestHeader header;
-    header.request_api_key = Request::kApiKey;
-    header.request_api_version = version;
-    header.correlation_id = ++correlation_;
-    header.client_id = "test-client";
-    std::string frame;
-    append_request_frame(header, request, frame);
-    std::string_view bytes = std::string_view(frame).substr(4);
-    IncomingRequest incoming{*parse_request_prefix(bytes), bytes, "127.0.0.1:40000", 1};
-
-    std::optional<HandlerReply> reply;
-    asio::io_context io;
-    asio::co_spawn(io, broker_->handle(incoming), [&](std::exception_ptr error, HandlerReply r) {
-      if (error) std::rethrow_exception(error);
-      reply = std::move(r);
-    });
-    for (int i = 0; i < 500 && !reply; ++i) {
-      io.run_for(std::chrono::milliseconds(10));
-      coordinator_->tick();
-    }
-    EXPECT_TRUE(reply.has_value());
-    if (!reply) return Response{};
-    EXPECT_EQ(reply->action, HandlerReply::Action::kRespond);
-    auto response_frame = decode_response_frame(std::string_view(reply->response).substr(4), Request::kApiKey, version);
-    EXPECT_TRUE(response_frame.is_ok());
-    EXPECT_EQ(response_frame->header.correlation_id, correlation_);
-    auto response = decode_message<Response>(response_frame->body, version);
-    EXPECT_TRUE(response.is_ok()) << response.status().to_string();
-    return response.is_ok() ? *response : Response{};
+    return testing::call_broker<Response>(*broker_, request, version, ++correlation_, [this] { coordinator_->tick(); });
   }
 
   testing::TemporaryDirectory dir_;

@@ -52,7 +52,12 @@ HandlerReply handle_list_offsets(Broker& broker, const RequestFrame& frame) {
         topic_response.partitions.push_back(missing);
         continue;
       }
-      topic_response.partitions.push_back(look_up(*log, wanted.partition_index, wanted.timestamp));
+      auto found = look_up(*log, wanted.partition_index, wanted.timestamp);
+      if (request->isolation_level == 1 && wanted.timestamp == kLatestTimestamp) {
+        // read_committed: the end is the last stable offset (KIP-98).
+        found.offset = broker.producer_states().stable_view(topic.name, wanted.partition_index, log, found.offset).last_stable_offset;
+      }
+      topic_response.partitions.push_back(found);
     }
     response.topics.push_back(std::move(topic_response));
   }

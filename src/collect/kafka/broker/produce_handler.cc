@@ -2,6 +2,7 @@
 
 #include "collect/kafka/broker/broker.h"
 #include "collect/kafka/broker/kafka_errors.h"
+#include "collect/kafka/broker/producer_refusal.h"
 #include "collect/kafka/broker/request_decoding.h"
 #include "collect/kafka/protocol/messages/produce_request.h"
 #include "collect/kafka/protocol/messages/produce_response.h"
@@ -45,22 +46,26 @@ PartitionResponse append_partition(Broker& broker, const std::string& topic, int
   auto batches = split_batches(records ? std::string_view(*records) : std::string_view());
   Status status = batches.status();
   bool first = true;
+  std::optional<KafkaError> refusal;
   if (status.is_ok()) {
     for (std::string_view batch : *batches) {
-      auto appended = log->append(batch, durability);
-      if (!appended.is_ok()) {
-        status = appended.status();
+      // Through the producer state: sequence checks and de-duplication for
+      // idempotent and transactional producers (txn/producer_states.h).
+      auto appended = broker.producer_states().append(topic, index, log, batch, durability);
+      refusal = producer_refusal(appended.verdict);
+      if (!appended.status.is_ok() || refusal) {
+        status = refusal ? Status::invalid_argument(appended.message) : appended.status;
         break;
       }
-      if (first) out.base_offset = appended->base_offset.value();
-      out.log_start_offset = appended->log_start_offset.value();
+      if (first) out.base_offset = appended.result.base_offset.value();
+      out.log_start_offset = appended.result.log_start_offset.value();
       first = false;
     }
   }
   if (!status.is_ok()) {
     // Batches before the failing one stay appended, as in Kafka; the error
     // tells the producer the request as a whole did not succeed.
-    out.error_code = wire(produce_error_for(status));
+    out.error_code = wire(refusal.value_or(produce_error_for(status)));
     out.error_message = status.message();
     spdlog::info("kafka: produce to {}-{} refused: {}", topic, index, status.message());
   }

@@ -141,6 +141,9 @@ struct OffsetCommitRequest {
   std::string member_id;
   std::optional<std::string> group_instance_id;  // v7+
   std::vector<OffsetCommitTopic> topics;
+  // The offsets of a committed transaction (TxnOffsetCommit): stored whatever
+  // the group's membership is now, as Kafka's commit marker makes them visible.
+  bool from_transaction = false;
 };
 
 struct OffsetCommitPartitionResult {

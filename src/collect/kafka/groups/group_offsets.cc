@@ -199,7 +199,12 @@ OffsetCommitResult GroupCoordinator::offset_commit(const OffsetCommitRequest& re
     group = &create_group(request.group_id, now);  // a group used only to store offsets
     created = true;
   }
-  if (ErrorCode error = commit_error(*group, request); error != ErrorCode::kNone) return fail_all(error);
+  if (ErrorCode error = request.from_transaction ? (group->is(GroupState::kDead) ? ErrorCode::kCoordinatorNotAvailable
+                                                                                   : ErrorCode::kNone)
+                                                 : commit_error(*group, request);
+      error != ErrorCode::kNone) {
+    return fail_all(error);
+  }
   if (GroupMember* member = group->member(request.member_id)) {
     member->expires_at = now + Millis(member->session_timeout_ms);  // a commit shows the member is alive
   }

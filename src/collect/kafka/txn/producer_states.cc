@@ -102,7 +102,8 @@ ProducedAppend ProducerStates::append(const std::string& topic, int32_t partitio
     return out;
   }
   if (header->is_control()) {
-    out.status = Status::invalid_argument("a producer may not write control batches");
+    // CORRUPT_MESSAGE: only the coordinator writes markers.
+    out.status = Status::corruption("a producer may not write control batches");
     return out;
   }
   {

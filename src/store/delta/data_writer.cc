@@ -280,14 +280,31 @@ Result<std::vector<FileAction>> write_data_files(sql::Connection& connection, co
                      " (FORMAT parquet, COMPRESSION snappy, RETURN_STATS true, FILENAME_PATTERN 'part-{uuid}', APPEND true";
   // DuckDB cannot rotate files of a partitioned write: there each write
   // makes one file per partition (and thread), which OPTIMIZE bin-packs.
+  // DuckDB cuts a file only between row groups (about 122,880 rows); for
+  // small targets the row groups are sized in bytes too, which DuckDB
+  // allows only without insertion order (rows of a Delta table have none).
+  constexpr int64_t kSmallTarget = 32LL * 1024 * 1024;
+  std::optional<std::string> saved_order;
   if (partition_by.empty()) {
     copy += ", FILE_SIZE_BYTES " + std::to_string(file_size);
+    if (file_size < kSmallTarget) {
+      LOCH_ASSIGN_OR_RETURN(auto setting, connection.query("SELECT current_setting('preserve_insertion_order')::VARCHAR"));
+      LOCH_ASSIGN_OR_RETURN(auto value, setting.next_chunk());
+      saved_order = value && value->size() > 0 ? std::string(value->column(0).string_at(0)) : "true";
+      LOCH_RETURN_IF_ERROR(connection.execute("SET preserve_insertion_order = false"));
+      copy += ", ROW_GROUP_SIZE_BYTES " + std::to_string(std::max<int64_t>(file_size / 4, 64 * 1024));
+    }
   } else {
     copy += ", PARTITION_BY (" + partition_by + ")";
   }
   if (mapped && !field_ids.empty()) copy += ", FIELD_IDS " + field_ids.dump();
   copy += ")";
-  LOCH_ASSIGN_OR_RETURN(auto result, connection.query(copy));
+  auto copied = connection.query(copy);
+  if (saved_order) {
+    Status restored = connection.execute("SET preserve_insertion_order = " + *saved_order);
+    if (!restored.is_ok() && copied.is_ok()) return restored;
+  }
+  LOCH_ASSIGN_OR_RETURN(auto result, std::move(copied));
 
   const int64_t modification_time = now_ms();
   std::vector<FileAction> adds;

@@ -119,6 +119,22 @@ TEST_F(TransactionTest, PartitionedWriteRecordsPartitionValuesAndLeavesThemOutOf
   EXPECT_EQ(count_rows(*snapshot), 30);
 }
 
+TEST_F(TransactionTest, FilesAreCutAtTheTargetFileSize) {
+  Metadata m = metadata();
+  m.configuration["delta.targetFileSize"] = "1mb";
+  auto adds = write_data_files(*connection_, root_, m,
+                               "SELECT i AS id, md5(i::VARCHAR) || md5((i + 1)::VARCHAR) AS name, "
+                               "DATE '2024-01-01' AS day FROM range(300000) r(i)");
+  ASSERT_TRUE(adds.is_ok()) << adds.status().to_string();
+  EXPECT_GT(adds->size(), 3u);
+  int64_t rows = 0;
+  for (const auto& add : *adds) {
+    rows += json::parse(*add.stats)["numRecords"].get<int64_t>();
+    EXPECT_LT(add.size, 4 * 1024 * 1024) << add.path;  // DuckDB cuts after the row group that passes the size
+  }
+  EXPECT_EQ(rows, 300000);
+}
+
 TEST_F(TransactionTest, PutIfAbsentRefusesAVersionThatExists) {
   fs::create_directories(root_ / "_delta_log");
   const fs::path path = root_ / "_delta_log" / "00000000000000000000.json";

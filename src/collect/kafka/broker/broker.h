@@ -13,6 +13,7 @@
 
 #include "collect/kafka/broker/broker_options.h"
 #include "collect/kafka/broker/data_arrived_signal.h"
+#include "collect/kafka/broker/record_contract.h"
 #include "collect/kafka/broker/kafka_server.h"
 #include "collect/kafka/groups/group_coordinator.h"
 #include "collect/kafka/log/log_manager.h"
@@ -44,6 +45,10 @@ class Broker final : public RequestHandler {
   const BrokerOptions& options() const { return options_; }
   LogManager& logs() { return logs_; }
   DataArrivedSignal& data_arrived() { return data_arrived_; }
+  // Data contracts on topics (record_contract.h), owned by the caller and set
+  // before the server starts; without one, produce checks no contract.
+  void set_record_contract(RecordContract* contract) { record_contract_ = contract; }
+  RecordContract* record_contract() { return record_contract_; }
 
   // The consumer group coordinator, owned by the caller (serve_command.cc),
   // set before the server starts. Without one, every group API answers
@@ -67,6 +72,7 @@ class Broker final : public RequestHandler {
   BrokerOptions options_;
   LogManager& logs_;
   DataArrivedSignal data_arrived_;
+  RecordContract* record_contract_ = nullptr;
   groups::GroupCoordinator* group_coordinator_ = nullptr;
   txn::ProducerStates producer_states_;
   txn::ProducerIdAllocator* producer_ids_ = nullptr;

@@ -1,6 +1,7 @@
 #include <spdlog/spdlog.h>
 
 #include "collect/kafka/broker/broker.h"
+#include "collect/kafka/broker/contract_step.h"
 #include "collect/kafka/broker/kafka_errors.h"
 #include "collect/kafka/broker/producer_refusal.h"
 #include "collect/kafka/broker/request_decoding.h"
@@ -49,6 +50,12 @@ PartitionResponse append_partition(Broker& broker, const std::string& topic, int
   std::optional<KafkaError> refusal;
   if (status.is_ok()) {
     for (std::string_view batch : *batches) {
+      // The topic's data contract (contract_step.h) may refuse the batch,
+      // or divert bad records to <topic>.dlq and leave the rest to append.
+      std::string kept;
+      ContractStep step = apply_record_contract(broker, topic, index, batch, durability, kept, out);
+      if (step == ContractStep::kRefused) return out;
+      if (step == ContractStep::kSkip) continue;
       // Through the producer state: sequence checks and de-duplication for
       // idempotent and transactional producers (txn/producer_states.h).
       auto appended = broker.producer_states().append(topic, index, log, batch, durability);

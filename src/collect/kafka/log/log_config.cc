@@ -58,6 +58,18 @@ Status LogConfig::set(std::string_view name, std::string_view value) {
     } else {
       return Status::invalid_argument(fmt::format("loch.flush.policy: '{}' is not every-batch or interval", value));
     }
+  } else if (name == "confluent.key.schema.validation" || name == "confluent.value.schema.validation") {
+    if (value != "true" && value != "false") {
+      return Status::invalid_argument(fmt::format("{}: '{}' is not true or false", name, value));
+    }
+    (name == "confluent.key.schema.validation" ? key_schema_validation : value_schema_validation) = value == "true";
+  } else if (name == "loch.contract.key.subject" || name == "loch.contract.value.subject") {
+    (name == "loch.contract.key.subject" ? key_subject : value_subject) = std::string(value);
+  } else if (name == "loch.contract.policy") {
+    if (value != "reject" && value != "dlq") {
+      return Status::invalid_argument(fmt::format("loch.contract.policy: '{}' is not reject or dlq", value));
+    }
+    contract_dlq = value == "dlq";
   } else if (name == "cleanup.policy") {
     bool has_delete = false, has_compact = false;
     std::string_view rest = value;
@@ -108,6 +120,11 @@ std::map<std::string, std::string> LogConfig::to_map() const {
       {"index.interval.bytes", std::to_string(index_interval_bytes)},
       {"loch.flush.policy", flush_policy == FlushPolicy::kEveryBatch ? "every-batch" : "interval"},
       {"flush.ms", std::to_string(flush_ms)},
+      {"confluent.key.schema.validation", key_schema_validation ? "true" : "false"},
+      {"confluent.value.schema.validation", value_schema_validation ? "true" : "false"},
+      {"loch.contract.key.subject", key_subject},
+      {"loch.contract.value.subject", value_subject},
+      {"loch.contract.policy", contract_dlq ? "dlq" : "reject"},
   };
 }
 

@@ -39,6 +39,15 @@ struct LogConfig {
   FlushPolicy flush_policy = FlushPolicy::kEveryBatch;  // loch.flush.policy: every-batch | interval
   int64_t flush_ms = 1000;                           // flush.ms: longest wait of unsynced appends
 
+  // Data contracts (doc/registry-contracts.md): records checked against the
+  // schema registry at produce time. The log only stores these; the broker's
+  // contract enforcement (collect/contracts) reads them.
+  bool key_schema_validation = false;    // confluent.key.schema.validation
+  bool value_schema_validation = false;  // confluent.value.schema.validation
+  std::string key_subject;               // loch.contract.key.subject ("": <topic>-key, TopicNameStrategy)
+  std::string value_subject;             // loch.contract.value.subject ("": <topic>-value)
+  bool contract_dlq = false;             // loch.contract.policy: reject (false) | dlq (true)
+
   // Sets one setting from its Kafka name and text value; kInvalidArgument
   // for an unknown name or a bad value, kNotSupported for a known Kafka
   // setting loch does not implement.

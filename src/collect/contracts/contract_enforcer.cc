@@ -1,0 +1,172 @@
+#include "collect/contracts/contract_enforcer.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "collect/contracts/dead_letter.h"
+#include "collect/kafka/protocol/compression.h"
+
+namespace loch::contracts {
+
+using kafka::ContractDecision;
+
+namespace {
+
+int64_t system_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Result<std::string> decompress_records(int codec, std::string_view compressed) {
+  return kafka::decompress(static_cast<kafka::CompressionCodec>(codec), compressed);
+}
+
+// A batch of `records` (offset deltas 0..n-1) with `header`'s timestamps and
+// producer fields, compressed with `codec` as the producer's was.
+Result<std::string> build_batch(kafka::RecordBatchHeader header, const std::vector<kafka::Record>& records, int codec) {
+  header.last_offset_delta = static_cast<int32_t>(records.size()) - 1;
+  std::string batch = kafka::encode_record_batch(header, records);
+  if (codec == 0) return batch;
+  LOCH_ASSIGN_OR_RETURN(std::string compressed,
+                        kafka::compress(static_cast<kafka::CompressionCodec>(codec),
+                                        std::string_view(batch).substr(kafka::RecordBatchHeader::kSize)));
+  batch.resize(kafka::RecordBatchHeader::kSize);
+  batch += compressed;
+  header.attributes = static_cast<int16_t>((header.attributes & ~kafka::RecordBatchHeader::kCompressionMask) | codec);
+  header.batch_length = static_cast<int32_t>(batch.size() - kafka::RecordBatchHeader::kLengthFieldEnd);
+  header.records_count = static_cast<int32_t>(records.size());
+  header.magic = kafka::RecordBatchHeader::kMagicV2;
+  header.crc = 0;
+  header.write_to(batch.data());
+  kafka::put_be32(batch.data() + kafka::RecordBatchHeader::kCrcPos, kafka::compute_batch_crc(batch));
+  return batch;
+}
+
+}  // namespace
+
+ContractEnforcer::ContractEnforcer(kafka::LogManager& logs, SchemaSource& source, NowMs now_ms)
+    : logs_(logs), checker_(source), now_ms_(now_ms ? std::move(now_ms) : NowMs(system_now_ms)) {}
+
+ContractDecision ContractEnforcer::check_batch(const std::string& topic, int32_t partition, std::string_view bytes,
+                                               kafka::Durability durability) {
+  ContractDecision decision;
+  auto description = logs_.describe_topic(topic);
+  if (!description) return decision;
+  TopicContract contract = TopicContract::from_config(topic, description->config);
+  if (!contract.enabled()) return decision;
+  if (!checker_.source().available()) {
+    // kAborted answers NOT_LEADER_OR_FOLLOWER: clients retry the batch.
+    decision.action = ContractDecision::Action::kFail;
+    decision.status = Status::aborted(fmt::format("topic {} has a data contract and the schema registry is not ready", topic));
+    return decision;
+  }
+
+  // The log validates too, but a batch rebuilt here gets a fresh CRC: check
+  // the producer's first, so that damage is never laundered.
+  auto header = kafka::validate_record_batch(bytes);
+  if (!header.is_ok()) {
+    decision.action = ContractDecision::Action::kFail;
+    decision.status = header.status();
+    return decision;
+  }
+  if (header->is_control()) return decision;
+  auto records = kafka::decode_records(bytes, decompress_records);
+  if (!records.is_ok()) {
+    decision.action = ContractDecision::Action::kFail;
+    decision.status = records.status();
+    return decision;
+  }
+  std::vector<std::pair<size_t, Violation>> bad;
+  for (size_t i = 0; i < records->size(); ++i) {
+    const kafka::Record& r = records.value()[i];
+    if (auto v = checker_.check(contract, r.key, r.value)) bad.emplace_back(i, std::move(*v));
+  }
+  if (bad.empty()) return decision;
+  for (const auto& [index, violation] : bad) {
+    decision.violations.push_back({static_cast<int32_t>(index), violation.reason});
+  }
+  bool idempotent = header->producer_id >= 0;
+  if (!contract.dead_letter || idempotent) {
+    decision.action = ContractDecision::Action::kReject;
+    if (contract.dead_letter) {
+      decision.violations.front().reason +=
+          " (a batch of an idempotent or transactional producer is refused whole: splitting it would break its sequence numbers)";
+    }
+    return decision;
+  }
+  Status diverted = divert(topic, partition, *header, *records, bad, durability);
+  if (!diverted.is_ok()) {
+    decision.action = ContractDecision::Action::kFail;
+    decision.status = diverted;
+    return decision;
+  }
+  if (bad.size() == records->size()) {
+    decision.action = ContractDecision::Action::kSkip;
+    return decision;
+  }
+  std::vector<kafka::Record> kept;
+  kept.reserve(records->size() - bad.size());
+  size_t next_bad = 0;
+  for (size_t i = 0; i < records->size(); ++i) {
+    if (next_bad < bad.size() && bad[next_bad].first == i) {
+      ++next_bad;
+      continue;
+    }
+    kafka::Record r = std::move(records.value()[i]);
+    // A producer's batch numbers its records 0..n-1; the log checks it.
+    r.offset_delta = static_cast<int32_t>(kept.size());
+    kept.push_back(std::move(r));
+  }
+  auto encoded = build_batch(*header, kept, header->compression());
+  if (!encoded.is_ok()) {
+    decision.action = ContractDecision::Action::kFail;
+    decision.status = encoded.status();
+    return decision;
+  }
+  decision.action = ContractDecision::Action::kReplace;
+  decision.kept = std::move(encoded).value();
+  return decision;
+}
+
+Status ContractEnforcer::divert(const std::string& topic, int32_t partition, const kafka::RecordBatchHeader& original,
+                                const std::vector<kafka::Record>& records,
+                                const std::vector<std::pair<size_t, Violation>>& bad, kafka::Durability durability) {
+  const std::string dlq = dead_letter_topic(topic);
+  auto log = logs_.partition(dlq, PartitionId(0));
+  if (!log) {
+    Status created = logs_.create_topic(dlq, 1);
+    if (!created.is_ok() && created.code() != StatusCode::kAlreadyExists) {
+      return Status::io_error(fmt::format("cannot create dead-letter topic {}: {}", dlq, created.message()));
+    }
+    log = logs_.partition(dlq, PartitionId(0));
+    if (!log) return Status::io_error(fmt::format("dead-letter topic {} has no partition 0", dlq));
+    spdlog::info("contracts: created dead-letter topic {}", dlq);
+  }
+  int64_t now = now_ms_();
+  std::vector<kafka::Record> letters;
+  letters.reserve(bad.size());
+  for (const auto& [index, violation] : bad) {
+    kafka::Record r = records[index];
+    r.offset_delta = static_cast<int32_t>(letters.size());
+    add_dead_letter_headers(DeadLetter{violation.reason, topic, partition, static_cast<int32_t>(index),
+                                       violation.schema_id, now},
+                            r);
+    letters.push_back(std::move(r));
+  }
+  // Records keep their timestamps (deltas from the same base); the batch
+  // belongs to no producer, so the DLQ never mixes with sequence checks.
+  kafka::RecordBatchHeader header;
+  header.base_timestamp = original.base_timestamp;
+  header.max_timestamp = original.max_timestamp;
+  header.attributes = static_cast<int16_t>(original.attributes & kafka::RecordBatchHeader::kTimestampTypeLogAppend);
+  LOCH_ASSIGN_OR_RETURN(std::string encoded, build_batch(header, letters, original.compression()));
+  auto appended = log->append(encoded, durability);
+  if (!appended.is_ok()) {
+    return Status::io_error(fmt::format("cannot append to dead-letter topic {}: {}", dlq, appended.status().message()));
+  }
+  return Status::ok();
+}
+
+}  // namespace loch::contracts

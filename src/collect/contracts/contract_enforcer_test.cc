@@ -1,0 +1,232 @@
+// ContractEnforcer against a real LogManager in a temporary directory and a
+// registry stand-in: what reject and dlq do to batches, plain and compressed.
+#include "collect/contracts/contract_enforcer.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "collect/contracts/dead_letter.h"
+#include "collect/kafka/log/log_test_util.h"
+#include "collect/kafka/protocol/compression.h"
+#include "collect/registry/wire_format.h"
+#include "common/varint.h"
+
+namespace loch::contracts {
+namespace {
+
+using kafka::ContractDecision;
+using Action = ContractDecision::Action;
+
+class FakeRegistry final : public SchemaSource {
+ public:
+  bool available() override { return up; }
+  std::shared_ptr<const registry::ParsedSchema> schema_by_id(int32_t id) override {
+    auto it = schemas.find(id);
+    return it == schemas.end() ? nullptr : it->second;
+  }
+  bool is_registered_under(const std::string& subject, int32_t id) override {
+    ++subject_lookups;
+    return subjects[subject].count(id) != 0;
+  }
+  bool up = true;
+  int subject_lookups = 0;
+  std::map<int32_t, std::shared_ptr<const registry::ParsedSchema>> schemas;
+  std::map<std::string, std::set<int32_t>> subjects;
+};
+
+// Avro {"id": long}: id 1 under orders-value; id 2 exists under another subject.
+std::string good_value(int64_t id, int32_t schema = 1) {
+  std::string v;
+  registry::append_wire_header(schema, v);
+  append_varint(id, v);
+  return v;
+}
+
+class ContractEnforcerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    kafka::LogManagerOptions options;
+    options.data_dir = dir_.path();
+    options.decompress = [](int codec, std::string_view in) {
+      return kafka::decompress(static_cast<kafka::CompressionCodec>(codec), in);
+    };
+    logs_ = std::move(kafka::LogManager::open(options)).value();
+    auto schema = registry::parse_schema(registry::SchemaType::kAvro,
+                                         R"({"type":"record","name":"O","fields":[{"name":"id","type":"long"}]})", {});
+    source_.schemas[1] = std::move(schema).value();
+    source_.schemas[2] = source_.schemas[1];
+    source_.subjects["orders-value"] = {1};
+    source_.subjects["other-value"] = {2};
+  }
+
+  void create(const std::string& policy) {
+    ASSERT_TRUE(logs_->create_topic("orders", 1, {{"confluent.value.schema.validation", "true"},
+                                                   {"loch.contract.policy", policy}})
+                    .is_ok());
+  }
+
+  // Five records; 1 names an id of another subject, 3 is not Avro for its schema.
+  static std::vector<kafka::SimpleRecord> mixed() {
+    return {{"k0", good_value(0)}, {"k1", good_value(1, 2)}, {"k2", good_value(2)},
+            {"k3", good_value(3).substr(0, 5)}, {"k4", good_value(4)}};
+  }
+
+  std::vector<kafka::Record> records_of(const std::string& topic) {
+    auto log = logs_->partition(topic, PartitionId(0));
+    EXPECT_NE(log, nullptr);
+    std::vector<kafka::Record> out;
+    if (!log) return out;
+    auto read = log->read(Offset(0), 1 << 20);
+    EXPECT_TRUE(read.is_ok());
+    std::string_view bytes = read->bytes;
+    for (const auto& h : kafka::testing::headers_of(bytes)) {
+      auto records = kafka::decode_records(bytes.substr(0, h.total_size()), [](int codec, std::string_view in) {
+        return kafka::decompress(static_cast<kafka::CompressionCodec>(codec), in);
+      });
+      EXPECT_TRUE(records.is_ok());
+      for (auto& r : *records) out.push_back(std::move(r));
+      bytes.remove_prefix(h.total_size());
+    }
+    return out;
+  }
+
+  kafka::testing::TemporaryDirectory dir_;
+  std::unique_ptr<kafka::LogManager> logs_;
+  FakeRegistry source_;
+};
+
+TEST_F(ContractEnforcerTest, DlqPolicyDivertsBadRecordsWithTheirReasonAndKeepsTheRest) {
+  create("dlq");
+  ContractEnforcer enforcer(*logs_, source_, [] { return int64_t{1700000000000}; });
+  std::string batch = kafka::make_record_batch(mixed(), 1000);
+  ContractDecision d = enforcer.check_batch("orders", 0, batch, kafka::Durability::kSyncBeforeReturn);
+  ASSERT_EQ(d.action, Action::kReplace) << d.status.message();
+  ASSERT_EQ(d.violations.size(), 2u);
+  EXPECT_EQ(d.violations[0].batch_index, 1);
+  EXPECT_EQ(d.violations[1].batch_index, 3);
+
+  auto log = logs_->partition("orders", PartitionId(0));
+  ASSERT_TRUE(log->append(d.kept).is_ok());
+  auto kept = records_of("orders");
+  ASSERT_EQ(kept.size(), 3u);
+  EXPECT_EQ(kept[0].key, "k0");
+  EXPECT_EQ(kept[1].key, "k2");
+  EXPECT_EQ(kept[2].key, "k4");
+
+  auto letters = records_of("orders.dlq");
+  ASSERT_EQ(letters.size(), 2u);
+  EXPECT_EQ(letters[0].key, "k1");
+  EXPECT_EQ(letters[0].value, good_value(1, 2));
+  auto first = read_dead_letter_headers(letters[0].headers);
+  ASSERT_TRUE(first.is_ok()) << first.status().message();
+  EXPECT_EQ(first->topic, "orders");
+  EXPECT_EQ(first->partition, 0);
+  EXPECT_EQ(first->batch_index, 1);
+  EXPECT_EQ(first->schema_id, 2);
+  EXPECT_EQ(first->time_ms, 1700000000000);
+  EXPECT_NE(first->reason.find("not registered under subject 'orders-value'"), std::string::npos) << first->reason;
+  auto second = read_dead_letter_headers(letters[1].headers);
+  ASSERT_TRUE(second.is_ok());
+  EXPECT_NE(second->reason.find("does not match schema id 1"), std::string::npos) << second->reason;
+  EXPECT_TRUE(original_headers(letters[1].headers).empty());
+}
+
+TEST_F(ContractEnforcerTest, RejectPolicyNamesEveryBadRecordAndDivertsNothing) {
+  create("reject");
+  ContractEnforcer enforcer(*logs_, source_);
+  ContractDecision d =
+      enforcer.check_batch("orders", 0, kafka::make_record_batch(mixed(), 1000), kafka::Durability::kNoWait);
+  ASSERT_EQ(d.action, Action::kReject);
+  ASSERT_EQ(d.violations.size(), 2u);
+  EXPECT_EQ(d.violations[1].batch_index, 3);
+  EXPECT_EQ(logs_->partition("orders.dlq", PartitionId(0)), nullptr);
+}
+
+TEST_F(ContractEnforcerTest, CompressedBatchesAreRebuiltWithTheSameCodec) {
+  create("dlq");
+  ContractEnforcer enforcer(*logs_, source_);
+  std::string plain = kafka::make_record_batch(mixed(), 1000);
+  // gzip the records section, as a producer with compression.type=gzip does.
+  auto compressed = kafka::compress(kafka::CompressionCodec::kGzip,
+                                    std::string_view(plain).substr(kafka::RecordBatchHeader::kSize));
+  ASSERT_TRUE(compressed.is_ok());
+  auto header = kafka::RecordBatchHeader::parse(plain);
+  std::string batch = plain.substr(0, kafka::RecordBatchHeader::kSize) + *compressed;
+  header->attributes = 1;
+  header->batch_length = static_cast<int32_t>(batch.size() - kafka::RecordBatchHeader::kLengthFieldEnd);
+  header->write_to(batch.data());
+  kafka::put_be32(batch.data() + kafka::RecordBatchHeader::kCrcPos, kafka::compute_batch_crc(batch));
+
+  ContractDecision d = enforcer.check_batch("orders", 0, batch, kafka::Durability::kNoWait);
+  ASSERT_EQ(d.action, Action::kReplace) << d.status.message();
+  auto kept_header = kafka::validate_record_batch(d.kept);
+  ASSERT_TRUE(kept_header.is_ok()) << kept_header.status().message();
+  EXPECT_EQ(kept_header->compression(), 1);
+  EXPECT_EQ(kept_header->records_count, 3);
+  ASSERT_TRUE(logs_->partition("orders", PartitionId(0))->append(d.kept).is_ok());
+  EXPECT_EQ(records_of("orders").size(), 3u);
+  EXPECT_EQ(records_of("orders.dlq").size(), 2u);
+}
+
+TEST_F(ContractEnforcerTest, AllBadSkipsIdempotentBatchesAreRefusedWholeAndGoodBatchesPassUntouched) {
+  create("dlq");
+  ContractEnforcer enforcer(*logs_, source_);
+  ContractDecision all_bad = enforcer.check_batch(
+      "orders", 0, kafka::make_record_batch({{"a", std::string("junk")}}, 1), kafka::Durability::kNoWait);
+  EXPECT_EQ(all_bad.action, Action::kSkip);
+
+  std::vector<kafka::Record> records(2);
+  records[0].value = good_value(1);
+  records[1].offset_delta = 1;
+  records[1].value = good_value(1, 2);
+  kafka::RecordBatchHeader idempotent;
+  idempotent.producer_id = 7;
+  idempotent.producer_epoch = 0;
+  idempotent.base_sequence = 0;
+  idempotent.last_offset_delta = 1;
+  ContractDecision refused = enforcer.check_batch("orders", 0, kafka::encode_record_batch(idempotent, records),
+                                                  kafka::Durability::kNoWait);
+  EXPECT_EQ(refused.action, Action::kReject);
+  EXPECT_NE(refused.violations[0].reason.find("idempotent"), std::string::npos);
+
+  int lookups_before = source_.subject_lookups;
+  for (int i = 0; i < 3; ++i) {
+    ContractDecision ok = enforcer.check_batch("orders", 0, kafka::make_record_batch({{"k", good_value(i)}}, 1),
+                                               kafka::Durability::kNoWait);
+    EXPECT_EQ(ok.action, Action::kAppend);
+  }
+  EXPECT_LE(source_.subject_lookups - lookups_before, 1) << "registrations are cached";
+}
+
+TEST_F(ContractEnforcerTest, TopicsWithoutAContractAndAnUnreadyRegistry) {
+  ASSERT_TRUE(logs_->create_topic("free", 1).is_ok());
+  create("reject");
+  ContractEnforcer enforcer(*logs_, source_);
+  std::string junk = kafka::make_record_batch({{"a", std::string("junk")}}, 1);
+  EXPECT_EQ(enforcer.check_batch("free", 0, junk, kafka::Durability::kNoWait).action, Action::kAppend);
+  source_.up = false;
+  ContractDecision waiting = enforcer.check_batch("orders", 0, junk, kafka::Durability::kNoWait);
+  EXPECT_EQ(waiting.action, Action::kFail);
+  EXPECT_EQ(waiting.status.code(), StatusCode::kAborted);
+  EXPECT_EQ(enforcer.check_batch("free", 0, junk, kafka::Durability::kNoWait).action, Action::kAppend);
+}
+
+TEST(TopicContract, ConfigNamesAndTopicNameStrategyDefaults) {
+  kafka::LogConfig config;
+  ASSERT_TRUE(config.set("confluent.key.schema.validation", "true").is_ok());
+  ASSERT_TRUE(config.set("loch.contract.value.subject", "shared-value").is_ok());
+  EXPECT_FALSE(config.set("loch.contract.policy", "drop").is_ok());
+  EXPECT_FALSE(config.set("confluent.value.schema.validation", "yes").is_ok());
+  TopicContract c = TopicContract::from_config("t", config);
+  EXPECT_TRUE(c.check_key);
+  EXPECT_FALSE(c.check_value);
+  EXPECT_EQ(c.key_subject, "t-key");
+  EXPECT_EQ(c.value_subject, "shared-value");
+  EXPECT_FALSE(c.dead_letter);
+  EXPECT_EQ(dead_letter_topic("t"), "t.dlq");
+}
+
+}  // namespace
+}  // namespace loch::contracts

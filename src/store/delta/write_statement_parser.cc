@@ -391,18 +391,20 @@ class Parser {
           peek(3)->is_symbol("."))) {
       return none();
     }
-    pos_ += 4;
+    // Options of the writer; others (e.g. VACUUM's retentionDurationCheck)
+    // belong to other handlers of the statement layer.
+    const SqlToken* name_token = peek(4);
+    if (!name_token || !name_token->is_identifier()) return none();
+    const std::string name = lower(name_token->text);
     SessionOptionStatement option;
-    LOCH_ASSIGN_OR_RETURN(option.name, identifier("an option name"));
-    const std::string name = lower(option.name);
     if (name == "mergeschema") {
       option.name = "mergeSchema";
     } else if (name == "partitionoverwritemode") {
       option.name = "partitionOverwriteMode";
     } else {
-      return Status::invalid_argument("unknown option loch.delta." + option.name +
-                                      " (known: loch.delta.mergeSchema, loch.delta.partitionOverwriteMode)");
+      return none();
     }
+    pos_ += 5;
     if (!reset) {
       if (!symbol("=")) word("TO");
       const SqlToken* value = peek();

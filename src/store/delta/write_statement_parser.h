@@ -12,7 +12,7 @@
 //   ALTER TABLE t SET TBLPROPERTIES ('key' = 'value', ...)
 //   ALTER TABLE t UNSET TBLPROPERTIES [IF EXISTS] ('key', ...)
 //   DROP TABLE [IF EXISTS] t
-//   SET loch.delta.<option> = value | RESET loch.delta.<option>
+//   SET loch.delta.mergeSchema | partitionOverwriteMode = value, RESET ...
 //
 // t is a zone table (bronze.t, silver.t, gold.t), a 'path' string or
 // delta.`path`. Queries, values and conditions stay SQL text for DuckDB.

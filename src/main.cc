@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   loch::cli::register_produce_command(app, settings, &exit_code);
   loch::cli::register_consume_command(app, settings, &exit_code);
   loch::cli::register_group_command(app, settings, &exit_code);
+  loch::cli::register_txn_command(app, settings, &exit_code);
 
   try {
     app.parse(argc, argv);

@@ -11,5 +11,6 @@ void register_topic_command(CLI::App& app, Settings& settings, int* exit_code);
 void register_produce_command(CLI::App& app, Settings& settings, int* exit_code);
 void register_consume_command(CLI::App& app, Settings& settings, int* exit_code);
 void register_group_command(CLI::App& app, Settings& settings, int* exit_code);
+void register_txn_command(CLI::App& app, Settings& settings, int* exit_code);
 
 }  // namespace loch::cli

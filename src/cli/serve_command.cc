@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iostream>
 #include <random>
@@ -17,6 +18,7 @@
 #include "collect/kafka/groups/group_coordinator.h"
 #include "collect/kafka/log/log_manager.h"
 #include "collect/kafka/protocol/compression.h"
+#include "collect/kafka/txn/transaction_state_topic.h"
 #include "common/shutdown.h"
 #include "serve/registry/embedded_registry.h"
 
@@ -47,15 +49,15 @@ struct ServeOptions {
   int group_max_session_timeout_ms = 1800000;   // group.max.session.timeout.ms
 };
 
-// Calls GroupCoordinator::tick() every 100 ms on its own thread, so that
-// session timeouts and join phases end on time even while the main thread
-// runs a long compaction. Kafka's group timeouts are seconds.
+// Calls the coordinators' tick() every 100 ms on its own thread, so that
+// session timeouts, join phases and transaction timeouts end on time even
+// while the main thread runs a long compaction. Kafka's timeouts are seconds.
 class GroupTicker {
  public:
-  explicit GroupTicker(kafka::groups::GroupCoordinator& coordinator)
-      : thread_([this, &coordinator] {
+  explicit GroupTicker(std::function<void()> tick)
+      : thread_([this, tick = std::move(tick)] {
           while (!stop_.load()) {
-            coordinator.tick();
+            tick();
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
           }
         }) {}
@@ -167,6 +169,14 @@ int run_serve(ServeOptions& options, Settings& settings) {
     return 1;
   }
 
+  // Producer ids for idempotent and transactional producers, never reused
+  // across restarts (<data-dir>/meta/producer_id_block).
+  auto producer_ids = kafka::txn::ProducerIdAllocator::open((data_dir / "meta").string());
+  if (!producer_ids.is_ok()) {
+    spdlog::error("cannot open the producer id block: {}", producer_ids.status().message());
+    return 1;
+  }
+
   kafka::KafkaServer::Options server_options;
   server_options.host = options.kafka_host;
   server_options.port = static_cast<uint16_t>(options.kafka_port);
@@ -179,7 +189,25 @@ int run_serve(ServeOptions& options, Settings& settings) {
   broker_options.advertised_port = options.advertised_port != 0 ? options.advertised_port : server.bound_port();
   kafka::Broker broker(broker_options, **logs);
   broker.set_group_coordinator(&coordinator);
-  auto ticker = std::make_unique<GroupTicker>(coordinator);
+  broker.set_producer_ids(producer_ids->get());
+  // Transactions: the coordinator's log is __transaction_state; loading it
+  // completes transactions that were being committed or aborted at a crash.
+  auto transaction_log = kafka::txn::TransactionStateTopic::open(**logs);
+  if (!transaction_log.is_ok()) {
+    spdlog::error("cannot open {}: {}", kafka::txn::kTransactionStateTopic, transaction_log.status().message());
+    return 1;
+  }
+  kafka::txn::TransactionCoordinator transactions({}, **transaction_log, **producer_ids,
+                                                  kafka::make_transaction_effects(broker), &kafka::system_clock_ms);
+  if (Status s = transactions.load(); !s.is_ok()) {
+    spdlog::error("cannot load transactions from {}: {}", kafka::txn::kTransactionStateTopic, s.message());
+    return 1;
+  }
+  broker.set_transaction_coordinator(&transactions);
+  auto ticker = std::make_unique<GroupTicker>([&coordinator, &transactions] {
+    coordinator.tick();
+    transactions.tick();
+  });
   server.start(broker);
 
   std::unique_ptr<serve::EmbeddedRegistry> registry;

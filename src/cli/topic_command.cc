@@ -1,10 +1,15 @@
 // `loch topic create|list|describe|alter|delete`: topic administration over
 // the Kafka protocol.
+#include <algorithm>
 #include <iostream>
+#include <map>
 #include <memory>
 
 #include "cli/kafka_client_options.h"
 #include "cli/kafka_commands.h"
+#include "cli/kafka_wire_client.h"
+#include "collect/kafka/protocol/messages/describe_producers_request.h"
+#include "collect/kafka/protocol/messages/describe_producers_response.h"
 
 namespace loch::cli {
 namespace {
@@ -50,17 +55,58 @@ Status list(TopicOptions& options) {
   return Status::ok();
 }
 
+// The first offsets of the open transactions of each partition, from
+// DescribeProducers sent to the first bootstrap broker (loch serve leads
+// every partition). False when the broker does not answer it.
+bool open_transactions(const TopicOptions& options, const std::string& topic, int32_t partitions,
+                       std::map<int32_t, std::vector<int64_t>>& out) {
+  auto client = KafkaWireClient::connect(options.client.bootstrap.substr(0, options.client.bootstrap.find(',')),
+                                         options.client.timeout_ms);
+  if (!client.is_ok()) return false;
+  kafka::DescribeProducersRequest request;
+  request.topics.emplace_back();
+  request.topics.back().name = topic;
+  for (int32_t p = 0; p < partitions; ++p) request.topics.back().partition_indexes.push_back(p);
+  auto response = (*client)->call<kafka::DescribeProducersResponse>(request, 0);
+  if (!response.is_ok()) return false;
+  for (const auto& t : response->topics) {
+    for (const auto& p : t.partitions) {
+      if (p.error_code != 0) return false;
+      for (const auto& producer : p.active_producers) {
+        if (producer.current_txn_start_offset >= 0) out[p.partition_index].push_back(producer.current_txn_start_offset);
+      }
+    }
+  }
+  return true;
+}
+
 Status describe(TopicOptions& options) {
-  LOCH_ASSIGN_OR_RETURN(auto admin, connect(options));
+  // EndOffset is the high watermark: librdkafka's default isolation
+  // (read_committed) would report the last stable offset there instead.
+  LOCH_ASSIGN_OR_RETURN(auto config, options.client.client_config());
+  config.properties.emplace("isolation.level", "read_uncommitted");
+  LOCH_ASSIGN_OR_RETURN(auto admin, AdminClient::connect(config));
   LOCH_ASSIGN_OR_RETURN(auto topic, admin->describe_topic(options.name));
   int64_t records = 0;
   for (const auto& p : topic.partitions) records += p.high_watermark - p.low_watermark;
   std::cout << "Topic: " << topic.name << "  partitions: " << topic.partitions.size() << "  records: " << records
             << "\n";
-  std::cout << "Partition  Leader  StartOffset  EndOffset\n";
+  // Open transactions come from DescribeProducers (the last stable offset
+  // is the first offset of the oldest one): "-" where the cluster cannot say.
+  std::map<int32_t, std::vector<int64_t>> open_txns;
+  bool know_txns = open_transactions(options, topic.name, static_cast<int32_t>(topic.partitions.size()), open_txns);
+  std::cout << "Partition  Leader  StartOffset  EndOffset  StableOffset  OpenTxns\n";
   for (const auto& p : topic.partitions) {
-    std::printf("%9d  %6d  %11lld  %9lld\n", p.partition, p.leader, static_cast<long long>(p.low_watermark),
-                static_cast<long long>(p.high_watermark));
+    std::string stable = "-", open = "-";
+    if (know_txns) {
+      const auto& starts = open_txns[p.partition];
+      int64_t lso = p.high_watermark;
+      for (int64_t start : starts) lso = std::min(lso, start);
+      stable = std::to_string(lso);
+      open = std::to_string(starts.size());
+    }
+    std::printf("%9d  %6d  %11lld  %9lld  %12s  %8s\n", p.partition, p.leader, static_cast<long long>(p.low_watermark),
+                static_cast<long long>(p.high_watermark), stable.c_str(), open.c_str());
   }
   std::cout << "Configs (* = set on this topic):\n";
   for (const auto& [name, value] : topic.configs) {

@@ -5,7 +5,9 @@
  *   1. produce 100-byte records, acks=1, to BOOTSTRAP (loch serve) and to
  *      librdkafka's in-memory mock cluster (test.mock.num.brokers=1);
  *   2. consume them back from BOOTSTRAP (consume vs produce throughput);
- *   3. produce latency p50/p99 at half the measured maximum rate.
+ *   3. produce latency p50/p99 at half the measured maximum rate;
+ *   4. exactly-once (issue 7): idempotent produce against plain acks=all,
+ *      and transactional produce (100 ms transactions) against idempotent.
  * Records/s are printed with their ratios. */
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
@@ -57,6 +59,75 @@ static rd_kafka_t *make_producer(const char *bootstrap, int mock, const char *ac
     exit(2);
   }
   return rk;
+}
+
+/* acks=all with idempotence, and transactional when `transactional_id`. */
+static rd_kafka_t *make_exactly_once_producer(const char *bootstrap, const char *transactional_id) {
+  char err[512];
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap, err, sizeof(err));
+  rd_kafka_conf_set(conf, "enable.idempotence", "true", err, sizeof(err));
+  rd_kafka_conf_set(conf, "linger.ms", "5", err, sizeof(err));
+  rd_kafka_conf_set(conf, "batch.num.messages", "10000", err, sizeof(err));
+  rd_kafka_conf_set(conf, "queue.buffering.max.messages", "1000000", err, sizeof(err));
+  if (transactional_id) rd_kafka_conf_set(conf, "transactional.id", transactional_id, err, sizeof(err));
+  rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+  if (!rk) {
+    fprintf(stderr, "rd_kafka_new: %s\n", err);
+    exit(2);
+  }
+  if (transactional_id) {
+    rd_kafka_error_t *error = rd_kafka_init_transactions(rk, 30000);
+    if (error) {
+      fprintf(stderr, "init_transactions: %s\n", rd_kafka_error_string(error));
+      exit(1);
+    }
+  }
+  return rk;
+}
+
+static void check_txn(rd_kafka_error_t *error, const char *what) {
+  if (!error) return;
+  fprintf(stderr, "%s: %s\n", what, rd_kafka_error_string(error));
+  exit(1);
+}
+
+/* Records/s of producing `count` 100-byte records in transactions of about
+ * `txn_ms` milliseconds each: each holds what the producer delivers in that
+ * time at `expected_rate` (enqueueing alone would fill one in microseconds),
+ * capped by txn_ms of enqueueing. */
+static double transactional_rate(rd_kafka_t *rk, const char *topic, long count, double txn_ms, double expected_rate) {
+  long per_txn = (long)(expected_rate * txn_ms / 1000);
+  if (per_txn < 1) per_txn = 1;
+  char payload[100];
+  memset(payload, 't', sizeof(payload));
+  delivered = failed = 0;
+  check_txn(rd_kafka_begin_transaction(rk), "begin_transaction");
+  rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE(payload, sizeof(payload)),
+                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+  check_txn(rd_kafka_commit_transaction(rk, 30000), "commit_transaction");
+  delivered = 0;
+  long sent = 0, transactions = 0;
+  double start = now_s();
+  while (sent < count) {
+    check_txn(rd_kafka_begin_transaction(rk), "begin_transaction");
+    double txn_end = now_s() + txn_ms / 1000;
+    long txn_sent = 0;
+    while (sent < count && txn_sent++ < per_txn && now_s() < txn_end) {
+      while (rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_VALUE(payload, sizeof(payload)),
+                               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        rd_kafka_poll(rk, 1);
+      }
+      if ((++sent & 1023) == 0) rd_kafka_poll(rk, 0);
+    }
+    check_txn(rd_kafka_commit_transaction(rk, 60000), "commit_transaction");
+    transactions++;
+  }
+  double elapsed = now_s() - start;
+  if (delivered != count) fprintf(stderr, "warning: %ld of %ld delivered, %ld failed\n", delivered, count, failed);
+  fprintf(stderr, "%ld transactions of up to %ld records\n", transactions, per_txn);
+  return (double)delivered / elapsed;
 }
 
 /* Records/s of producing `count` 100-byte records. */
@@ -165,6 +236,15 @@ int main(int argc, char **argv) {
   double all_rate = produce_rate(all, "bench-acks-all", records / 4);
   rd_kafka_destroy(all);
 
+  /* Exactly-once costs, against plain acks=all in the same run. */
+  rd_kafka_t *idempotent = make_exactly_once_producer(bootstrap, NULL);
+  double idempotent_rate = produce_rate(idempotent, "bench-idempotent", records / 4);
+  rd_kafka_destroy(idempotent);
+  rd_kafka_t *transactional = make_exactly_once_producer(bootstrap, "bench-transactional");
+  double transactional_100ms =
+      transactional_rate(transactional, "bench-transactional", records / 4, 100, idempotent_rate);
+  rd_kafka_destroy(transactional);
+
   /* A 1 ms linger: the latency is mostly the broker's, not the client's batching wait. */
   rd_kafka_t *paced = make_producer(bootstrap, 0, "1", "1");
   double p50, p99;
@@ -175,6 +255,10 @@ int main(int argc, char **argv) {
          loch_rate, mock_rate, loch_rate / mock_rate);
   printf("consume: %.0f rec/s, ratio to produce %.2f\n", consume, consume / loch_rate);
   printf("produce acks=all (fsync per batch): %.0f rec/s\n", all_rate);
+  printf("produce idempotent (acks=all): %.0f rec/s, ratio to plain acks=all %.2f (goal >= 0.95)\n", idempotent_rate,
+         idempotent_rate / all_rate);
+  printf("produce transactional, 100 ms transactions: %.0f rec/s, ratio to idempotent %.2f (goal >= 0.80)\n",
+         transactional_100ms, transactional_100ms / idempotent_rate);
   printf("latency at %.0f rec/s: p50 %.2f ms, p99 %.2f ms\n", loch_rate / 2 > 200000 ? 200000 : loch_rate / 2, p50, p99);
   return 0;
 }

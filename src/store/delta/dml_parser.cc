@@ -278,8 +278,9 @@ class Parser {
   Result<std::optional<DmlStatement>> parse_merge() {
     statement_name_ = "MERGE";
     position_ = 2;
-    LOCH_ASSIGN_OR_RETURN(auto target, parse_target(true));
-    if (!target) return expected("a Delta table (bronze.t, silver.t, gold.t, 'path' or delta.`path`)");
+    // DuckDB runs MERGE INTO its own tables.
+    LOCH_ASSIGN_OR_RETURN(auto target, parse_target(false));
+    if (!target) return none();
     parse_alias(*target, {"USING"});
     LOCH_RETURN_IF_ERROR(expect_word("USING"));
     MergeStatement out{*target, "", "", "", {}};

@@ -88,7 +88,8 @@ using DmlStatement = std::variant<DeleteStatement, UpdateStatement, MergeStateme
                                   OptimizeStatement, VacuumStatement>;
 
 // nullopt when `statement` is not one of these statements (or names no
-// Delta table: `DELETE FROM duck_table` is left to DuckDB). An error when
+// Delta table: DELETE, UPDATE, MERGE and VACUUM of DuckDB tables are left
+// to DuckDB). An error when
 // it is one but is malformed; the message says what was expected where.
 Result<std::optional<DmlStatement>> parse_dml_statement(const std::string& statement,
                                                         const std::filesystem::path& lake_dir);

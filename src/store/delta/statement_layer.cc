@@ -4,6 +4,7 @@
 
 #include "store/delta/data_skipping.h"
 #include "store/delta/file_paths.h"
+#include "store/delta/lake_statements.h"
 #include "store/delta/snapshot.h"
 #include "store/delta/snapshot_cache.h"
 #include "store/delta/sql_lexer.h"
@@ -351,6 +352,9 @@ class Rewriter {
 
 Result<std::string> rewrite_delta_statement(const std::string& statement, const fs::path& lake_dir,
                                             sql::Connection& connection, SnapshotCache* cache) {
+  // DELETE / UPDATE / MERGE / OPTIMIZE / VACUUM / RESTORE run here (lake_statements.h).
+  LOCH_ASSIGN_OR_RETURN(auto changed, run_lake_statement(statement, lake_dir, connection));
+  if (changed) return std::move(*changed);
   // CREATE / INSERT / ALTER / DROP of lake tables run here (write_statements.h).
   LOCH_ASSIGN_OR_RETURN(auto written, run_write_statement(statement, WriteContext{lake_dir, connection, cache}));
   if (written) return std::move(*written);

@@ -62,6 +62,9 @@ Result<std::string> convert_column(const std::string& expr, const StructField& f
   return "CAST(" + expr + " AS " + target + ")";
 }
 
+Result<std::string> build_scan_sql_impl(const Snapshot& snapshot, sql::Connection& connection,
+                                        const std::vector<const LiveFile*>& files, bool with_row_location);
+
 }  // namespace
 
 std::vector<const LiveFile*> all_files(const Snapshot& snapshot) {
@@ -87,6 +90,18 @@ Result<std::string> partition_value_sql(const std::optional<std::string>& value,
 
 Result<std::string> build_scan_sql(const Snapshot& snapshot, sql::Connection& connection,
                                    const std::vector<const LiveFile*>& files) {
+  return build_scan_sql_impl(snapshot, connection, files, false);
+}
+
+Result<std::string> build_located_scan_sql(const Snapshot& snapshot, sql::Connection& connection,
+                                           const std::vector<const LiveFile*>& files) {
+  return build_scan_sql_impl(snapshot, connection, files, true);
+}
+
+namespace {
+
+Result<std::string> build_scan_sql_impl(const Snapshot& snapshot, sql::Connection& connection,
+                                        const std::vector<const LiveFile*>& files, bool with_row_location) {
   const TableSchema& schema = snapshot.schema();
   const bool column_mapping = snapshot.column_mapping() != ColumnMappingMode::kNone;
   const std::string at_version = " (version " + std::to_string(snapshot.version().value()) + ")";
@@ -107,6 +122,7 @@ Result<std::string> build_scan_sql(const Snapshot& snapshot, sql::Connection& co
       sql += (i > 0 ? ", " : "") + std::string("CAST(NULL AS ") + type + ") AS " + sql_identifier(schema.fields[i].name);
     }
     if (schema.fields.empty()) sql += "NULL AS loch_no_columns";
+    if (with_row_location) sql += ", NULL::BIGINT AS loch_file_index, NULL::BIGINT AS loch_row_number";
     return sql + " LIMIT 0";
   }
 
@@ -223,6 +239,10 @@ Result<std::string> build_scan_sql(const Snapshot& snapshot, sql::Connection& co
     select += *converted + " AS " + sql_identifier(field.name);
   }
   if (select.empty()) select = "NULL AS loch_no_columns";
+  if (with_row_location) {
+    select += ", CAST(loch_d.file_index AS BIGINT) AS loch_file_index, "
+              "CAST(loch_d.file_row_number AS BIGINT) AS loch_row_number";
+  }
 
   std::string sql = "SELECT " + select + " FROM " + source + " AS loch_d";
   if (!deleted_rows.empty()) {
@@ -232,5 +252,7 @@ Result<std::string> build_scan_sql(const Snapshot& snapshot, sql::Connection& co
   }
   return sql;
 }
+
+}  // namespace
 
 }  // namespace loch::delta

@@ -34,6 +34,13 @@ struct ScanPlan {
 Result<std::string> build_scan_sql(const Snapshot& snapshot, sql::Connection& connection,
                                    const std::vector<const LiveFile*>& files);
 
+// The same query with two more columns locating each row for DML:
+// loch_file_index (the row's file as an index into `files`) and
+// loch_row_number (its 0-based position in that Parquet file, the index a
+// deletion vector stores).
+Result<std::string> build_located_scan_sql(const Snapshot& snapshot, sql::Connection& connection,
+                                           const std::vector<const LiveFile*>& files);
+
 // All live files of the snapshot.
 std::vector<const LiveFile*> all_files(const Snapshot& snapshot);
 

@@ -3,6 +3,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/dlq_command.h"
 #include "cli/kafka_commands.h"
 #include "cli/schema_command.h"
 #include "cli/serve_command.h"
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   loch::cli::register_topic_command(app, settings, &exit_code);
   loch::cli::register_produce_command(app, settings, &exit_code);
   loch::cli::register_consume_command(app, settings, &exit_code);
+  loch::cli::register_dlq_command(app, settings, &exit_code);
   loch::cli::register_group_command(app, settings, &exit_code);
   loch::cli::register_txn_command(app, settings, &exit_code);
 

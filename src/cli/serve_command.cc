@@ -20,6 +20,8 @@
 #include "collect/kafka/protocol/compression.h"
 #include "collect/kafka/txn/transaction_state_topic.h"
 #include "common/shutdown.h"
+#include "collect/contracts/contract_enforcer.h"
+#include "collect/contracts/store_schema_source.h"
 #include "serve/registry/embedded_registry.h"
 
 namespace loch::cli {
@@ -189,6 +191,12 @@ int run_serve(ServeOptions& options, Settings& settings) {
   broker_options.advertised_port = options.advertised_port != 0 ? options.advertised_port : server.bound_port();
   kafka::Broker broker(broker_options, **logs);
   broker.set_group_coordinator(&coordinator);
+  // Data contracts: checked against the embedded registry's store, attached
+  // once it has replayed _schemas (until then contract topics answer a
+  // retriable error).
+  contracts::StoreSchemaSource contract_schemas;
+  contracts::ContractEnforcer contract_enforcer(**logs, contract_schemas);
+  broker.set_record_contract(&contract_enforcer);
   broker.set_producer_ids(producer_ids->get());
   // Transactions: the coordinator's log is __transaction_state; loading it
   // completes transactions that were being committed or aborted at a crash.
@@ -219,6 +227,7 @@ int run_serve(ServeOptions& options, Settings& settings) {
       return 1;
     }
     registry = std::move(started).value();
+    contract_schemas.attach(&registry->store());
   }
 
   spdlog::info("loch serve: data directory {}, cluster id {}", data_dir.string(), *cluster_id);

@@ -41,6 +41,9 @@ bench: build
 	cmake --build $(BUILD) -j $(JOBS) --target delta_write_bench
 	$(BUILD)/bench/delta_write_bench $(BUILD)/bench-data/delta-write 3
 	$(BUILD)/bench/window_bench 2000000 3
+	cmake --build $(BUILD) -j $(JOBS) --target decode_bench contract_producer
+	$(BUILD)/bench/decode_bench 200000 3
+	bench/contract_produce_bench.sh $(BUILD)/loch $(BUILD)/test-clients/contract_producer 500000 3
 
 # libFuzzer (clang) on the Kafka request and record-batch decoders, for
 # FUZZ_SECONDS each (default 120).

@@ -4,7 +4,9 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/dlq_command.h"
+#include "cli/generate_command.h"
 #include "cli/kafka_commands.h"
+#include "cli/pipeline_command.h"
 #include "cli/schema_command.h"
 #include "cli/serve_command.h"
 #include "cli/sql_command.h"
@@ -32,6 +34,8 @@ int main(int argc, char** argv) {
   loch::cli::register_topic_command(app, settings, &exit_code);
   loch::cli::register_produce_command(app, settings, &exit_code);
   loch::cli::register_consume_command(app, settings, &exit_code);
+  loch::cli::register_generate_command(app, settings, &exit_code);
+  loch::cli::register_pipeline_command(app, settings, &exit_code);
   loch::cli::register_dlq_command(app, settings, &exit_code);
   loch::cli::register_group_command(app, settings, &exit_code);
   loch::cli::register_txn_command(app, settings, &exit_code);

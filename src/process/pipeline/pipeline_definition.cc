@@ -156,7 +156,7 @@ Status parse_source(const DefinitionReader& r, const YAML::Node& node, SourceDef
 }
 
 Status parse_format(const DefinitionReader& r, const YAML::Node& node, FormatDefinition& format) {
-  const std::vector<std::string> kTypes = {"jsonl", "csv", "debezium", "avro", "json", "protobuf"};
+  const std::vector<std::string> kTypes = {"jsonl", "csv", "debezium", "avro", "json", "protobuf", "raw"};
   if (node.IsScalar()) {  // `format: jsonl`
     LOCH_ASSIGN_OR_RETURN(size_t type, r.choice(node, "format", kTypes));
     format.type = static_cast<RecordFormat>(type);
@@ -174,6 +174,9 @@ Status parse_format(const DefinitionReader& r, const YAML::Node& node, FormatDef
     LOCH_ASSIGN_OR_RETURN(format.registry_url, r.scalar(node["registry"], "format.registry"));
   }
   bool csv = format.type == RecordFormat::kCsv;
+  if (format.type == RecordFormat::kRaw && node["columns"]) {
+    return r.error(node["columns"], "format.columns", "raw keeps the value's bytes as they are: no columns");
+  }
   if (node["header"]) {
     if (!csv) return r.error(node["header"], "format.header", "only for csv");
     LOCH_ASSIGN_OR_RETURN(format.csv_header, r.boolean(node["header"], "format.header"));
@@ -226,17 +229,17 @@ Status parse_sink(const DefinitionReader& r, const YAML::Node& node, SinkDefinit
     sink.target_file_size_bytes = *bytes;
   }
   if (node["mode"]) {
-    LOCH_ASSIGN_OR_RETURN(size_t mode, r.choice(node["mode"], "sink.mode", {"append", "merge"}));
-    sink.mode = mode == 0 ? SinkDefinition::Mode::kAppend : SinkDefinition::Mode::kMerge;
+    LOCH_ASSIGN_OR_RETURN(size_t mode, r.choice(node["mode"], "sink.mode", {"append", "merge", "scd2"}));
+    sink.mode = static_cast<SinkDefinition::Mode>(mode);
   }
   if (node["merge_keys"]) {
     LOCH_ASSIGN_OR_RETURN(sink.merge_keys, r.string_list(node["merge_keys"], "sink.merge_keys"));
   }
-  if (sink.mode == SinkDefinition::Mode::kMerge && sink.merge_keys.empty()) {
-    return r.error(node, "sink.merge_keys", "mode merge needs merge_keys (the columns identifying a row)");
+  if (sink.mode != SinkDefinition::Mode::kAppend && sink.merge_keys.empty()) {
+    return r.error(node, "sink.merge_keys", "modes merge and scd2 need merge_keys (the columns identifying a row)");
   }
   if (sink.mode == SinkDefinition::Mode::kAppend && !sink.merge_keys.empty()) {
-    return r.error(node["merge_keys"], "sink.merge_keys", "only for mode merge");
+    return r.error(node["merge_keys"], "sink.merge_keys", "only for modes merge and scd2");
   }
   sink.late_table = sink.zone + "." + sink.table + "_late";
   if (node["late_table"]) {
@@ -427,6 +430,7 @@ std::string_view record_format_name(RecordFormat format) {
     case RecordFormat::kAvro: return "avro";
     case RecordFormat::kJsonSchema: return "json";
     case RecordFormat::kProtobuf: return "protobuf";
+    case RecordFormat::kRaw: return "raw";
   }
   return "?";
 }

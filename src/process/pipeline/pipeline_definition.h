@@ -29,7 +29,7 @@ struct SourceDefinition {
   TimestampMs max_batch_ms = 1'000;
 };
 
-enum class RecordFormat { kJsonLines, kCsv, kDebezium, kAvro, kJsonSchema, kProtobuf };
+enum class RecordFormat { kJsonLines, kCsv, kDebezium, kAvro, kJsonSchema, kProtobuf, kRaw };
 std::string_view record_format_name(RecordFormat format);
 
 struct FormatDefinition {
@@ -50,9 +50,11 @@ struct SinkDefinition {
   std::string table;  // within the zone
   std::vector<std::string> partition_by;
   int64_t target_file_size_bytes = 128LL << 20;
-  enum class Mode { kAppend, kMerge };
+  // append; merge: upsert/delete by merge_keys (CDC into SCD type 1);
+  // scd2: history rows with valid_from, valid_to, is_current by merge_keys.
+  enum class Mode { kAppend, kMerge, kScd2 };
   Mode mode = Mode::kAppend;
-  std::vector<std::string> merge_keys;  // mode merge (CDC, SCD1)
+  std::vector<std::string> merge_keys;  // modes merge and scd2
   std::string late_table;               // default: <table>_late in the same zone
 };
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <map>
 
 namespace loch::pipeline {
 namespace {
@@ -208,6 +209,28 @@ TEST(Units, DurationsAndSizes) {
   EXPECT_EQ(*parse_size_bytes("1GiB"), 1LL << 30);
   EXPECT_FALSE(parse_size_bytes("0MB").is_ok());
   EXPECT_FALSE(parse_size_bytes("12 MB").is_ok());
+}
+
+}  // namespace
+}  // namespace loch::pipeline
+
+namespace loch::pipeline {
+namespace {
+
+// The example project's pipelines are valid (ctest runs in the source tree).
+TEST(PipelineDefinition, StreamingFirstExampleLoads) {
+  auto pipelines = load_project_pipelines("examples/streaming-first");
+  ASSERT_TRUE(pipelines.is_ok()) << pipelines.status().to_string();
+  ASSERT_EQ(pipelines->size(), 8u);
+  std::map<std::string, const PipelineDefinition*> by_name;
+  for (const auto& p : *pipelines) by_name[p.name] = &p;
+  const PipelineDefinition& gold = *by_name.at("gold_revenue_per_minute");
+  ASSERT_TRUE(gold.event_time_spec().has_value());
+  EXPECT_TRUE(gold.event_time_spec()->validate().is_ok());
+  EXPECT_EQ(gold.sink.late_table, "gold.revenue_per_minute_late");
+  EXPECT_EQ(by_name.at("bronze_orders")->format.type, RecordFormat::kRaw);
+  EXPECT_EQ(by_name.at("silver_customers_history")->sink.mode, SinkDefinition::Mode::kScd2);
+  EXPECT_NE(by_name.at("silver_orders")->sql.find("order_date"), std::string::npos);
 }
 
 }  // namespace

@@ -209,6 +209,24 @@ class DebeziumFormat final : public RecordFormat {
   bool declared_;
 };
 
+// The value's bytes as they are (bronze): nothing can fail to decode.
+class RawFormat final : public RecordFormat {
+ public:
+  RawFormat() {
+    columns_ = metadata_columns();
+    columns_.push_back({"value", ColumnType::kBinary});
+  }
+
+  Status decode(const SourceRecord& record, decode::ColumnBatch& out) override {
+    if (out.column_count() == 0) out = decode::ColumnBatch(columns_);
+    return decode_row(record, out, [&]() -> Status {
+      if (record.value) out.column(kMetadataColumnCount).append_text(*record.value);
+      else out.column(kMetadataColumnCount).append_null();
+      return Status::ok();
+    });
+  }
+};
+
 // Confluent wire format: the value columns come from the record's schema.
 class RegistryFormat final : public RecordFormat {
  public:
@@ -327,6 +345,7 @@ Result<std::unique_ptr<RecordFormat>> make_record_format(const pipeline::FormatD
       if (declared.empty()) return Status::invalid_argument("format csv needs its columns declared (format.columns)");
       return std::unique_ptr<RecordFormat>(new CsvFormat(declared, format.csv_delimiter, format.csv_header));
     case pipeline::RecordFormat::kDebezium: return std::unique_ptr<RecordFormat>(new DebeziumFormat(declared));
+    case pipeline::RecordFormat::kRaw: return std::unique_ptr<RecordFormat>(new RawFormat());
     case pipeline::RecordFormat::kAvro:
     case pipeline::RecordFormat::kJsonSchema:
     case pipeline::RecordFormat::kProtobuf:

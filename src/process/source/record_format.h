@@ -12,6 +12,8 @@
 //             _op (c, u, d, r, or t for a tombstone), _source_ts_ms, _lsn, then
 //             the declared columns from `after` (`before` for deletes), or else
 //             `before` and `after` as JSON;
+//   raw       the value's bytes: one column `value` BLOB (null for a
+//             tombstone); never fails (bronze);
 //   avro/json/protobuf  Confluent wire format through a decode::DecoderCache
 //             (the registry lookup is the caller's: see make_record_format).
 // A record that does not decode (a poison record) leaves the batch unchanged

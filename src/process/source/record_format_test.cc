@@ -124,6 +124,18 @@ TEST(RecordFormat, DebeziumEventsGiveOpSourceOrderAndTheRow) {
             std::string::npos);
 }
 
+TEST(RecordFormat, RawKeepsTheBytesAndTombstones) {
+  auto decoder = make_record_format(format(pipeline::RecordFormat::kRaw));
+  ASSERT_TRUE(decoder.is_ok());
+  ColumnBatch batch;
+  ASSERT_TRUE((*decoder)->decode(record(std::string("\xff{not json", 10)), batch).is_ok());
+  ASSERT_TRUE((*decoder)->decode(record(std::nullopt), batch).is_ok());
+  ASSERT_EQ(batch.rows(), 2u);
+  EXPECT_EQ(batch.column(kMetadataColumnCount).spec().type, decode::ColumnType::kBinary);
+  EXPECT_EQ(batch.column(kMetadataColumnCount).texts()[0], std::string("\xff{not json", 10));
+  EXPECT_TRUE(batch.column(kMetadataColumnCount).is_null(1));
+}
+
 TEST(RecordFormat, RegistryFormatsNeedALookup) {
   auto decoder = make_record_format(format(pipeline::RecordFormat::kAvro));
   EXPECT_EQ(decoder.status().code(), StatusCode::kNotSupported);

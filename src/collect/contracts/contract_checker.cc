@@ -40,6 +40,20 @@ std::optional<Violation> ContractChecker::check_part(std::string_view part, cons
                      std::nullopt};
   }
   int32_t id = header->schema_id;
+  std::shared_ptr<const decode::RecordDecoder> known;
+  {
+    std::shared_lock lock(mutex_);
+    auto by_id = decoders_by_subject_.find(subject);
+    if (by_id != decoders_by_subject_.end()) {
+      auto it = by_id->second.find(id);
+      if (it != by_id->second.end()) known = it->second;
+    }
+  }
+  if (known != nullptr) {
+    Status decoded = known->check(header->payload);
+    if (decoded.is_ok()) return std::nullopt;
+    return Violation{fmt::format("{}: does not match schema id {}: {}", part, id, decoded.message()), id};
+  }
   if (!registered(subject, id)) {
     bool known = source_.schema_by_id(id) != nullptr;
     return Violation{known ? fmt::format("{}: schema id {} is not registered under subject '{}'", part, id, subject)
@@ -48,6 +62,10 @@ std::optional<Violation> ContractChecker::check_part(std::string_view part, cons
   }
   auto wire = decoders_.resolve(record);
   if (!wire.is_ok()) return Violation{fmt::format("{}: {}", part, wire.status().message()), id};
+  if (auto schema = source_.schema_by_id(id); schema != nullptr && schema->type() != registry::SchemaType::kProtobuf) {
+    std::unique_lock lock(mutex_);
+    decoders_by_subject_[subject].emplace(id, wire->decoder);
+  }
   Status decoded = wire->decoder->check(wire->payload);
   if (!decoded.is_ok()) {
     return Violation{fmt::format("{}: does not match schema id {}: {}", part, id, decoded.message()), id};

@@ -80,6 +80,11 @@ class ContractChecker {
   // (subject, id) pairs seen registered. Only positives are kept: an id
   // registered later must pass without a restart.
   std::map<std::string, std::set<int32_t>, std::less<>> registered_;  // guarded by mutex_; subject -> ids
+  // The hot path: subject -> id -> decoder, for registered ids of schemas
+  // whose decoder does not depend on the record (all but PROTOBUF, whose
+  // message indexes vary per record): one lookup per record.
+  std::map<std::string, std::map<int32_t, std::shared_ptr<const decode::RecordDecoder>>, std::less<>>
+      decoders_by_subject_;  // guarded by mutex_
 };
 
 }  // namespace loch::contracts

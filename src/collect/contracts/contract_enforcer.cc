@@ -63,9 +63,7 @@ ContractDecision ContractEnforcer::check_batch(const std::string& topic, int32_t
     return decision;
   }
 
-  // The log validates too, but a batch rebuilt here gets a fresh CRC: check
-  // the producer's first, so that damage is never laundered.
-  auto header = kafka::validate_record_batch(bytes);
+  auto header = kafka::RecordBatchHeader::parse(bytes);
   if (!header.is_ok()) {
     decision.action = ContractDecision::Action::kFail;
     decision.status = header.status();
@@ -83,7 +81,15 @@ ContractDecision ContractEnforcer::check_batch(const std::string& topic, int32_t
     const kafka::Record& r = records.value()[i];
     if (auto v = checker_.check(contract, r.key, r.value)) bad.emplace_back(i, std::move(*v));
   }
+  // A batch whose records all pass is appended as sent, and the log checks
+  // its CRC. One that is rejected or rebuilt is checked here first, so that
+  // damage is never reported as a contract breach nor laundered by a fresh CRC.
   if (bad.empty()) return decision;
+  if (auto verified = kafka::validate_record_batch(bytes); !verified.is_ok()) {
+    decision.action = ContractDecision::Action::kFail;
+    decision.status = verified.status();
+    return decision;
+  }
   for (const auto& [index, violation] : bad) {
     decision.violations.push_back({static_cast<int32_t>(index), violation.reason});
   }

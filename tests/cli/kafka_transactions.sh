@@ -9,7 +9,8 @@
 # - fencing: a second producer with the same transactional.id fences the first;
 # - kill -9 with a transaction open and restart: the transaction is aborted
 #   when its transaction.timeout.ms runs out, the last stable offset moves
-#   past it and read_committed consumers see what was committed, once.
+#   past it, read_committed consumers see what was committed, once, and the
+#   consume-transform-produce job resumes without redoing anything.
 source "$(dirname "$0")/../lib/assert.sh"
 source "$TESTS_LIB/serve.sh"
 
@@ -83,6 +84,12 @@ expect_eq "loch topic describe: no open transaction, LSO at the end (the ABORT m
 expect_eq "after the abort, read_committed sees the 2 committed transactions once" \
   "$(read_topic hang read_committed)" "$(for t in 0 1; do for i in $(seq 0 19); do echo "c-$t-$i"; done; done)"
 expect_eq "read_uncommitted still has all 60 records" "$(read_topic hang read_uncommitted | wc -l)" "60"
+# The consume-transform-produce job resumes after the kill -9 from the
+# offsets its transactions committed: nothing processed twice.
+"$CLIENTS/txn_client" ctp "$KAFKA" in out etl tx-etl >"$WORK/ctp3.out" 2>"$WORK/ctp3.err" ||
+  fail "ctp after the restart: $(cat "$WORK/ctp3.err")"
+expect_eq "after kill -9 the job has nothing left to redo" "$(cat "$WORK/ctp3.out")" "processed 0"
+expect_eq "and its output still holds each input once" "$(read_topic out read_committed | wc -l)" "2000"
 # New data after the aborted transaction is readable: the LSO advanced.
 "$CLIENTS/txn_client" produce "$KAFKA" hang tx-hang 1 5 commit >/dev/null 2>"$WORK/after.err" ||
   fail "producing after the restart: $(cat "$WORK/after.err")"

@@ -40,6 +40,8 @@ bench: build
 	$(BUILD)/bench/delta_bench $(BUILD)/bench-data/delta 3
 	cmake --build $(BUILD) -j $(JOBS) --target delta_write_bench
 	$(BUILD)/bench/delta_write_bench $(BUILD)/bench-data/delta-write 3
+	cmake --build $(BUILD) -j $(JOBS) --target delta_dml_bench
+	$(BUILD)/bench/delta_dml_bench $(BUILD)/bench-data/delta-dml 3
 	$(BUILD)/bench/window_bench 2000000 3
 	cmake --build $(BUILD) -j $(JOBS) --target decode_bench contract_producer
 	$(BUILD)/bench/decode_bench 200000 3

@@ -369,6 +369,22 @@ TEST_P(DmlTest, AutoCompactionFollowsADeleteWhenAPartitionHasManySmallFiles) {
   expect_table_matches_duckdb();
 }
 
+TEST_P(DmlTest, InsertsCompactOnlyWhenTheTableAsksForIt) {
+  create_table(10, 1);
+  for (int i = 0; i < 12; ++i) exec("INSERT INTO bronze.t VALUES (" + std::to_string(100 + i) + ", 'x', 1)");
+  // autoCompact = false (create_table): one version an INSERT, 13 files.
+  EXPECT_EQ(live_files(), 13u);
+  EXPECT_EQ(last_operation(), "WRITE");
+  exec("ALTER TABLE bronze.t SET TBLPROPERTIES ('delta.autoOptimize.autoCompact' = 'true', "
+       "'delta.autoOptimize.minNumFiles' = '10')");
+  exec("INSERT INTO bronze.t VALUES (200, 'y', 2)");
+  EXPECT_EQ(live_files(), 1u);
+  EXPECT_EQ(last_operation(), "OPTIMIZE");
+  exec("INSERT INTO expected SELECT 100 + i, 'x', 1 FROM range(12) r(i)");
+  exec("INSERT INTO expected VALUES (200, 'y', 2)");
+  expect_table_matches_duckdb();
+}
+
 INSTANTIATE_TEST_SUITE_P(CopyOnWriteAndDeletionVectors, DmlTest, ::testing::Values(false, true),
                          [](const ::testing::TestParamInfo<bool>& info) {
                            return info.param ? std::string("DeletionVectors") : std::string("CopyOnWrite");

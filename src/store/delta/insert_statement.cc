@@ -8,6 +8,7 @@
 #include "store/delta/constraints.h"
 #include "store/delta/data_writer.h"
 #include "store/delta/file_paths.h"
+#include "store/delta/maintenance.h"
 #include "store/delta/schema_writer.h"
 #include "store/delta/transaction.h"
 #include "store/delta/write_statement_steps.h"
@@ -237,6 +238,14 @@ Result<std::string> run_insert(const InsertStatement& insert, const WriteContext
   txn.set_operation({"WRITE", parameters, metrics});
   auto committed = txn.commit();
   if (!committed.is_ok()) return committed.status().with_context("INSERT into " + name);
+  // Appends compact small files only when the table asks for it: by default
+  // each INSERT is exactly one version (as in open-source Delta), so
+  // concurrent appenders can count on their versions. The INSERT has
+  // committed; a failed compaction is left for the next write.
+  auto auto_compaction = metadata.configuration.find("delta.autoOptimize.autoCompact");
+  if (auto_compaction != metadata.configuration.end() && lower_case(auto_compaction->second) == "true") {
+    (void)auto_compact(txn.table_root(), context.connection);
+  }
   return inserted_rows_sql(row_count);
 }
 

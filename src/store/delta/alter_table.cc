@@ -1,6 +1,7 @@
 // ALTER TABLE on Delta tables (write_statement_steps.h): ADD COLUMNS,
 // ADD / DROP CONSTRAINT (CHECK), SET / UNSET TBLPROPERTIES. Each is one
 // commit of a new metaData (and protocol when the table needs more).
+#include "common/ascii.h"
 #include "store/delta/constraints.h"
 #include "store/delta/file_paths.h"
 #include "store/delta/schema_writer.h"
@@ -17,7 +18,7 @@ namespace {
 
 bool is_mapped(const Metadata& metadata) {
   auto mode = metadata.configuration.find("delta.columnMapping.mode");
-  return mode != metadata.configuration.end() && lower_case(mode->second) != "none";
+  return mode != metadata.configuration.end() && ascii_lower(mode->second) != "none";
 }
 
 int64_t max_column_id(const Metadata& metadata) {
@@ -49,7 +50,7 @@ Status add_columns(const AlterTableStatement& alter, Transaction& txn, Metadata&
   json described = json::array();
   for (auto& field : added) {
     for (const auto& existing : fields) {
-      if (lower_case(existing.name) == lower_case(field.name)) {
+      if (ascii_lower(existing.name) == ascii_lower(field.name)) {
         return Status::invalid_argument("column " + field.name + " already exists in " + alter.target.display_name);
       }
     }
@@ -72,7 +73,7 @@ Status add_columns(const AlterTableStatement& alter, Transaction& txn, Metadata&
 
 Status add_constraint(const AlterTableStatement& alter, Transaction& txn, Metadata& metadata, json& parameters,
                       const WriteContext& context) {
-  const std::string key = "delta.constraints." + lower_case(alter.constraint_name);
+  const std::string key = "delta.constraints." + ascii_lower(alter.constraint_name);
   if (metadata.configuration.contains(key)) {
     return Status::already_exists("constraint " + alter.constraint_name + " already exists on " +
                                   alter.target.display_name + ": " + metadata.configuration[key]);
@@ -95,7 +96,7 @@ Status set_properties(const AlterTableStatement& alter, Transaction& txn, Metada
       return Status::invalid_argument("set CHECK constraints with ALTER TABLE ... ADD CONSTRAINT, not as " + key);
     }
     if (key == "delta.columnMapping.mode") {
-      const std::string mode = lower_case(value);
+      const std::string mode = ascii_lower(value);
       if (mode != "none" && mode != "name" && mode != "id") {
         return Status::invalid_argument("delta.columnMapping.mode is none, name or id, not " + value);
       }
@@ -139,7 +140,7 @@ Result<std::string> run_alter_table(const AlterTableStatement& alter, const Writ
       break;
     case AlterTableStatement::Kind::kDropConstraint: {
       operation = "DROP CONSTRAINT";
-      const std::string key = "delta.constraints." + lower_case(alter.constraint_name);
+      const std::string key = "delta.constraints." + ascii_lower(alter.constraint_name);
       if (!metadata.configuration.erase(key)) {
         if (alter.if_exists) return no_rows_sql("ALTER TABLE " + name + " DROP CONSTRAINT IF EXISTS");
         return Status::not_found("no constraint " + alter.constraint_name + " on " + name);

@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/ascii.h"
 #include "store/delta/file_paths.h"
 #include "store/delta/snapshot.h"
 #include "store/delta/table_scan.h"
@@ -69,11 +70,6 @@ Result<int64_t> count_of(sql::Connection& connection, const std::string& sql) {
   return chunk->column(0).values<int64_t>()[0];
 }
 
-std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
 // Compares the snapshot's rows with the expected Parquet files.
 Status compare_with_expected(sql::Connection& connection, const Snapshot& snapshot,
                              const std::vector<fs::path>& expected_files) {
@@ -91,14 +87,14 @@ Status compare_with_expected(sql::Connection& connection, const Snapshot& snapsh
   LOCH_ASSIGN_OR_RETURN(auto actual_columns, columns_of(connection, "loch_actual"));
   LOCH_ASSIGN_OR_RETURN(auto expected_columns, columns_of(connection, "loch_expected"));
   std::map<std::string, std::pair<std::string, std::string>> expected_by_name;
-  for (const auto& [name, type] : expected_columns) expected_by_name[lower(name)] = {name, type};
+  for (const auto& [name, type] : expected_columns) expected_by_name[ascii_lower(name)] = {name, type};
   if (actual_columns.size() != expected_columns.size()) {
     return Status::corruption("read " + std::to_string(actual_columns.size()) + " columns, expected " +
                               std::to_string(expected_columns.size()));
   }
   std::string actual_select, expected_select, actual_text, expected_text;
   for (const auto& [name, type] : actual_columns) {
-    auto expected = expected_by_name.find(lower(name));
+    auto expected = expected_by_name.find(ascii_lower(name));
     if (expected == expected_by_name.end()) return Status::corruption("column " + name + " is not expected");
     const std::string sep = actual_select.empty() ? "" : ", ";
     actual_select += sep + sql_identifier(name);

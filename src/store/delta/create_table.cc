@@ -1,6 +1,7 @@
 // CREATE TABLE [AS] and DROP TABLE of Delta tables (write_statement_steps.h).
 #include <filesystem>
 
+#include "common/ascii.h"
 #include "store/delta/constraints.h"
 #include "store/delta/data_writer.h"
 #include "store/delta/file_paths.h"
@@ -51,7 +52,7 @@ Result<std::string> run_create_table(const CreateTableStatement& create, const W
   std::vector<std::string> partition_columns;
   for (const auto& column : create.partition_by) {
     auto field = std::find_if(fields.begin(), fields.end(),
-                              [&](const StructField& f) { return lower_case(f.name) == lower_case(column); });
+                              [&](const StructField& f) { return ascii_lower(f.name) == ascii_lower(column); });
     if (field == fields.end()) return Status::invalid_argument("partition column " + column + " is not a column of " + name);
     if (field->type.kind != DataType::Kind::kPrimitive || field->type.primitive == "binary") {
       return Status::invalid_argument("partition column " + column + " must have a primitive, non-binary type");
@@ -70,7 +71,7 @@ Result<std::string> run_create_table(const CreateTableStatement& create, const W
   metadata.created_time = now_ms();
   auto mode = metadata.configuration.find("delta.columnMapping.mode");
   if (mode != metadata.configuration.end()) {
-    const std::string value = lower_case(mode->second);
+    const std::string value = ascii_lower(mode->second);
     if (value != "none" && value != "name" && value != "id") {
       return Status::invalid_argument("delta.columnMapping.mode is none, name or id, not " + mode->second);
     }

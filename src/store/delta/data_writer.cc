@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/ascii.h"
 #include "store/delta/file_paths.h"
 #include "store/delta/table_schema.h"
 #include "store/delta/transaction.h"
@@ -22,11 +23,6 @@ namespace {
 
 // Spark's name for the directory of null partition values.
 constexpr const char* kNullPartition = kNullPartitionDirectory;
-
-std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
 
 bool is_mapped(const Metadata& metadata) {
   auto mode = metadata.configuration.find("delta.columnMapping.mode");
@@ -185,7 +181,7 @@ Result<int64_t> target_file_size(const Metadata& metadata) {
   constexpr int64_t kDefault = 128LL * 1024 * 1024;
   auto it = metadata.configuration.find("delta.targetFileSize");
   if (it == metadata.configuration.end()) return kDefault;
-  const std::string text = lower(it->second);
+  const std::string text = ascii_lower(it->second);
   size_t used = 0;
   int64_t number = 0;
   try {
@@ -228,12 +224,12 @@ Result<std::vector<FileAction>> write_data_files(sql::Connection& connection, co
   LOCH_ASSIGN_OR_RETURN(auto names, query_column_names(connection, query));
   std::map<std::string, std::string> query_columns;  // lower -> as written
   for (const auto& name : names) {
-    if (!query_columns.emplace(lower(name), name).second) {
+    if (!query_columns.emplace(ascii_lower(name), name).second) {
       return Status::invalid_argument("the rows to write have two columns named " + name);
     }
     if (!schema.find(name)) {
       bool found = false;
-      for (const auto& field : schema.fields) found = found || lower(field.name) == lower(name);
+      for (const auto& field : schema.fields) found = found || ascii_lower(field.name) == ascii_lower(name);
       if (!found) {
         return Status::invalid_argument("column " + name + " is not in the table's schema (add it with ALTER TABLE ADD "
                                         "COLUMNS or write with mergeSchema)");
@@ -242,7 +238,7 @@ Result<std::vector<FileAction>> write_data_files(sql::Connection& connection, co
   }
   auto is_partition = [&](const StructField& field) {
     return std::any_of(metadata.partition_columns.begin(), metadata.partition_columns.end(),
-                       [&](const std::string& p) { return lower(p) == lower(field.name); });
+                       [&](const std::string& p) { return ascii_lower(p) == ascii_lower(field.name); });
   };
 
   std::string select;
@@ -254,7 +250,7 @@ Result<std::vector<FileAction>> write_data_files(sql::Connection& connection, co
     if (mapped && field.type.kind != DataType::Kind::kPrimitive && has_renamed_fields(field.type)) {
       return Status::not_supported("writing nested column " + field.name + " with column mapping is not supported");
     }
-    auto source = query_columns.find(lower(field.name));
+    auto source = query_columns.find(ascii_lower(field.name));
     LOCH_ASSIGN_OR_RETURN(std::string type, duckdb_type(field.type));
     const std::string value = source == query_columns.end()
                                   ? "CAST(NULL AS " + type + ")"

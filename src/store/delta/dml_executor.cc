@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "common/ascii.h"
 #include "store/delta/data_skipping.h"
 #include "store/delta/file_paths.h"
 #include "store/delta/maintenance.h"
@@ -29,15 +30,10 @@ class ChangesTableGuard {
   sql::Connection& connection_;
 };
 
-std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
 // The schema field a SET / INSERT column names (case-insensitive, as Spark).
 Result<const StructField*> find_column(const TableSchema& schema, const std::string& name, const std::string& where) {
   for (const auto& field : schema.fields) {
-    if (lower(field.name) == lower(name)) return &field;
+    if (ascii_lower(field.name) == ascii_lower(name)) return &field;
   }
   return Status::invalid_argument(where + ": the table has no column '" + name + "'");
 }
@@ -146,7 +142,7 @@ Result<DmlOutcome> execute_merge(const MergeStatement& statement, sql::Connectio
   const std::string what = "MERGE INTO " + statement.target.display_name;
   const std::string target = sql_identifier(statement.target.alias);
   const std::string source = sql_identifier(statement.source_alias);
-  if (lower(statement.target.alias) == lower(statement.source_alias)) {
+  if (ascii_lower(statement.target.alias) == ascii_lower(statement.source_alias)) {
     return Status::invalid_argument(what + ": the target and the source are both called '" + statement.target.alias +
                                     "'; give one an alias");
   }

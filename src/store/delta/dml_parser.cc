@@ -2,17 +2,13 @@
 
 #include <cctype>
 
+#include "common/ascii.h"
 #include "store/delta/sql_lexer.h"
 
 namespace loch::delta {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
 
 class Parser {
  public:
@@ -93,7 +89,7 @@ class Parser {
       position_ += 1;
     } else if (first.is_identifier() && position_ + 2 < tokens_.size() && tokens_[position_ + 1].is_symbol(".") &&
                tokens_[position_ + 2].is_identifier()) {
-      const std::string zone = lower(first.text);
+      const std::string zone = ascii_lower(first.text);
       const SqlToken& name = tokens_[position_ + 2];
       if (zone == "delta" && name.kind == SqlToken::Kind::kQuotedIdentifier) {
         target = TargetTable{fs::path(name.text), name.text, fs::path(name.text).filename().string()};

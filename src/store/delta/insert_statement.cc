@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "common/ascii.h"
 #include "store/delta/constraints.h"
 #include "store/delta/data_writer.h"
 #include "store/delta/file_paths.h"
@@ -24,14 +25,14 @@ namespace {
 
 const StructField* find_field(const std::vector<StructField>& fields, const std::string& name) {
   for (const auto& field : fields) {
-    if (lower_case(field.name) == lower_case(name)) return &field;
+    if (ascii_lower(field.name) == ascii_lower(name)) return &field;
   }
   return nullptr;
 }
 
 bool mapped(const Metadata& metadata) {
   auto mode = metadata.configuration.find("delta.columnMapping.mode");
-  return mode != metadata.configuration.end() && lower_case(mode->second) != "none";
+  return mode != metadata.configuration.end() && ascii_lower(mode->second) != "none";
 }
 
 // The serialized form of a static partition value, as the log records it.
@@ -77,7 +78,7 @@ Result<std::string> run_insert(const InsertStatement& insert, const WriteContext
   std::vector<StructField> fields = snapshot.schema().fields;
   auto is_partition = [&](const std::string& column) {
     return std::any_of(metadata.partition_columns.begin(), metadata.partition_columns.end(),
-                       [&](const std::string& p) { return lower_case(p) == lower_case(column); });
+                       [&](const std::string& p) { return ascii_lower(p) == ascii_lower(column); });
   };
 
   // PARTITION (p = v, q): static values and dynamic columns.
@@ -96,7 +97,7 @@ Result<std::string> run_insert(const InsertStatement& insert, const WriteContext
   }
   auto is_static = [&](const std::string& column) {
     return std::any_of(static_values.begin(), static_values.end(),
-                       [&](const auto& v) { return lower_case(v.first->name) == lower_case(column); });
+                       [&](const auto& v) { return ascii_lower(v.first->name) == ascii_lower(column); });
   };
 
   LOCH_ASSIGN_OR_RETURN(std::string query, rewrite_query(insert.query, context));
@@ -243,7 +244,7 @@ Result<std::string> run_insert(const InsertStatement& insert, const WriteContext
   // concurrent appenders can count on their versions. The INSERT has
   // committed; a failed compaction is left for the next write.
   auto auto_compaction = metadata.configuration.find("delta.autoOptimize.autoCompact");
-  if (auto_compaction != metadata.configuration.end() && lower_case(auto_compaction->second) == "true") {
+  if (auto_compaction != metadata.configuration.end() && ascii_lower(auto_compaction->second) == "true") {
     (void)auto_compact(txn.table_root(), context.connection);
   }
   return inserted_rows_sql(row_count);

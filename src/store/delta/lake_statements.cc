@@ -1,5 +1,6 @@
 #include "store/delta/lake_statements.h"
 
+#include "common/ascii.h"
 #include "store/delta/dml_executor.h"
 #include "store/delta/dml_parser.h"
 #include "store/delta/maintenance.h"
@@ -8,11 +9,6 @@
 
 namespace loch::delta {
 namespace {
-
-std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
 
 std::string count_sql(int64_t value) { return std::to_string(value) + "::BIGINT"; }
 
@@ -25,12 +21,12 @@ std::optional<std::string> rewrite_setting(const std::string& statement) {
   std::string name;
   size_t i = 1;
   for (; i < tokens.size() && !tokens[i].is_symbol("=") && !tokens[i].is_word("TO"); ++i) name += tokens[i].text;
-  name = lower(name);
+  name = ascii_lower(name);
   if (name != "loch.delta.retentiondurationcheck" && name != "spark.databricks.delta.retentiondurationcheck.enabled") {
     return std::nullopt;
   }
   if (i + 1 >= tokens.size()) return std::nullopt;
-  std::string value = lower(tokens[i + 1].text);
+  std::string value = ascii_lower(tokens[i + 1].text);
   const bool enabled = !(value == "false" || value == "0" || value == "off");
   return std::string("SET VARIABLE ") + kRetentionCheckVariable + " = " + (enabled ? "true" : "false");
 }

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <map>
 
+#include "common/ascii.h"
 #include "store/delta/data_writer.h"
 #include "store/delta/file_paths.h"
 #include "store/delta/maintenance.h"
@@ -14,11 +15,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
 
 // The files whose partition values satisfy `predicate` (partition columns only).
 Result<std::vector<const LiveFile*>> files_matching_partition_predicate(const Snapshot& snapshot,
@@ -148,7 +144,7 @@ Result<OptimizeOutcome> optimize(const fs::path& root, const std::string& displa
                                       "' is not in the table");
     }
     for (const auto& partition : snapshot.metadata().partition_columns) {
-      if (lower(partition) == lower(column)) {
+      if (ascii_lower(partition) == ascii_lower(column)) {
         return Status::invalid_argument("OPTIMIZE " + display_name + ": ZORDER BY " + column +
                                         " is a partition column; each file holds one value of it already");
       }
@@ -214,7 +210,7 @@ Result<OptimizeOutcome> optimize(const fs::path& root, const std::string& displa
 
 bool property_is_false(const Metadata& metadata, const std::string& name) {
   auto it = metadata.configuration.find(name);
-  return it != metadata.configuration.end() && lower(it->second) == "false";
+  return it != metadata.configuration.end() && ascii_lower(it->second) == "false";
 }
 
 }  // namespace

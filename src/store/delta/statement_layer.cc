@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "common/ascii.h"
 #include "store/delta/data_skipping.h"
 #include "store/delta/file_paths.h"
 #include "store/delta/lake_statements.h"
@@ -22,11 +23,6 @@ bool is_zone(const SqlToken& token) {
   return token.is_identifier() && (token.is_word("BRONZE") || token.is_word("SILVER") || token.is_word("GOLD") ||
                                    (token.kind == SqlToken::Kind::kQuotedIdentifier &&
                                     (token.text == "bronze" || token.text == "silver" || token.text == "gold")));
-}
-
-std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
 }
 
 // Words after which a name is not an alias.
@@ -130,7 +126,7 @@ class Rewriter {
     if (i + 3 < tokens_.size() && (tokens_[i + 3].is_symbol(".") || tokens_[i + 3].is_symbol("("))) {
       return std::optional<TableReference>();
     }
-    const std::string zone = lower(tokens_[i].text);
+    const std::string zone = ascii_lower(tokens_[i].text);
     const std::string table = tokens_[i + 2].text;
     TableReference reference{lake_dir_ / zone / table, zone + "." + table, {}, i + 2};
     std::error_code ec;
@@ -203,7 +199,7 @@ class Rewriter {
     if (is_zone(tokens_[i])) {
       LOCH_ASSIGN_OR_RETURN(auto reference, parse_zone_table(i));
       if (!reference && i + 2 < tokens_.size()) {
-        return Status::not_found("no Delta table " + lower(tokens_[i].text) + "." + tokens_[i + 2].text + " under " +
+        return Status::not_found("no Delta table " + ascii_lower(tokens_[i].text) + "." + tokens_[i + 2].text + " under " +
                                  lake_dir_.string());
       }
       return reference;

@@ -4,17 +4,12 @@
 #include <cctype>
 #include <map>
 
+#include "common/ascii.h"
 #include "store/delta/file_paths.h"
 #include "store/sql/database.h"
 
 namespace loch::delta {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // A nested value rebuilt with logical field names from physical ones
 // (column mapping renames struct fields at every depth).
@@ -191,7 +186,7 @@ Result<std::string> build_scan_sql_impl(const Snapshot& snapshot, sql::Connectio
     for (size_t row = 0; row < chunk->size(); ++row) {
       std::string name(chunk->column(0).string_at(row));
       std::string type(chunk->column(1).string_at(row));
-      physical_columns.emplace(lower(name), std::make_pair(name, type));
+      physical_columns.emplace(ascii_lower(name), std::make_pair(name, type));
     }
   }
 
@@ -227,7 +222,7 @@ Result<std::string> build_scan_sql_impl(const Snapshot& snapshot, sql::Connectio
       }
       continue;
     }
-    auto physical = physical_columns.find(lower(field.physical_name(column_mapping)));
+    auto physical = physical_columns.find(ascii_lower(field.physical_name(column_mapping)));
     if (physical == physical_columns.end()) {
       LOCH_ASSIGN_OR_RETURN(std::string type, duckdb_type(field.type));
       select += "CAST(NULL AS " + type + ") AS " + sql_identifier(field.name);

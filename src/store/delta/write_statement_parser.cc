@@ -1,5 +1,6 @@
 #include "store/delta/write_statement_parser.h"
 
+#include "common/ascii.h"
 #include "store/delta/sql_lexer.h"
 
 namespace loch::delta {
@@ -7,14 +8,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
-
 bool is_zone_word(const SqlToken& token) {
   if (!token.is_identifier()) return false;
-  const std::string name = lower(token.text);
+  const std::string name = ascii_lower(token.text);
   return name == "bronze" || name == "silver" || name == "gold";
 }
 
@@ -113,7 +109,7 @@ class Parser {
     }
     if (is_zone_word(*t)) {
       pos_ += 3;
-      const std::string zone = lower(t->text);
+      const std::string zone = ascii_lower(t->text);
       return WriteTarget{lake_dir_ / zone / name->text, zone + "." + name->text, true};
     }
     return std::nullopt;
@@ -224,7 +220,7 @@ class Parser {
     while (pos_ < end) {
       if (word("USING")) {
         LOCH_ASSIGN_OR_RETURN(std::string format, identifier("a table format after USING"));
-        if (lower(format) != "delta") {
+        if (ascii_lower(format) != "delta") {
           return Status::not_supported("loch creates Delta tables only (USING DELTA), not USING " + format);
         }
       } else if (word("PARTITIONED")) {
@@ -395,7 +391,7 @@ class Parser {
     // belong to other handlers of the statement layer.
     const SqlToken* name_token = peek(4);
     if (!name_token || !name_token->is_identifier()) return none();
-    const std::string name = lower(name_token->text);
+    const std::string name = ascii_lower(name_token->text);
     SessionOptionStatement option;
     if (name == "mergeschema") {
       option.name = "mergeSchema";
@@ -409,7 +405,7 @@ class Parser {
       if (!symbol("=")) word("TO");
       const SqlToken* value = peek();
       if (!value || value->is_symbol(";")) return error("SET loch.delta." + option.name + " needs a value");
-      option.value = lower(value->text);
+      option.value = ascii_lower(value->text);
       ++pos_;
       if (option.name == "mergeSchema" && *option.value != "true" && *option.value != "false") {
         return Status::invalid_argument("loch.delta.mergeSchema is true or false, not " + value->text);

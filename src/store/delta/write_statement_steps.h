@@ -45,6 +45,5 @@ void assign_column_mapping(std::vector<StructField>& fields, int64_t* max_column
 Result<std::vector<StructField>> fields_from_definitions(const std::vector<ColumnDefinition>& columns);
 
 std::string new_uuid();
-std::string lower_case(std::string text);
 
 }  // namespace loch::delta

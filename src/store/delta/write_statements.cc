@@ -2,6 +2,7 @@
 
 #include <random>
 
+#include "common/ascii.h"
 #include "store/delta/file_paths.h"
 #include "store/delta/schema_writer.h"
 #include "store/delta/statement_layer.h"
@@ -9,11 +10,6 @@
 #include "store/sql/database.h"
 
 namespace loch::delta {
-
-std::string lower_case(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
 
 std::string new_uuid() {
   thread_local std::mt19937_64 random{std::random_device{}()};
@@ -55,7 +51,7 @@ std::string no_rows_sql(const std::string& what) {
 
 Result<std::optional<std::string>> session_option(sql::Connection& connection, const std::string& name) {
   LOCH_ASSIGN_OR_RETURN(auto result,
-                        connection.query("SELECT CAST(getvariable(" + sql_string_literal("loch_delta_" + lower_case(name)) +
+                        connection.query("SELECT CAST(getvariable(" + sql_string_literal("loch_delta_" + ascii_lower(name)) +
                                          ") AS VARCHAR)"));
   LOCH_ASSIGN_OR_RETURN(auto chunk, result.next_chunk());
   if (!chunk || chunk->size() == 0 || !chunk->column(0).is_valid(0)) return std::optional<std::string>();
@@ -85,7 +81,7 @@ Result<std::vector<StructField>> fields_from_definitions(const std::vector<Colum
     field.metadata = nlohmann::json::object();
     if (column.comment) field.metadata["comment"] = *column.comment;
     for (const auto& other : fields) {
-      if (lower_case(other.name) == lower_case(field.name)) {
+      if (ascii_lower(other.name) == ascii_lower(field.name)) {
         return Status::invalid_argument("column " + field.name + " is defined twice");
       }
     }
@@ -98,10 +94,10 @@ namespace {
 
 Result<std::string> run_session_option(const SessionOptionStatement& option, const WriteContext& context) {
   if (!option.value) {
-    LOCH_RETURN_IF_ERROR(context.connection.execute("RESET VARIABLE loch_delta_" + lower_case(option.name)));
+    LOCH_RETURN_IF_ERROR(context.connection.execute("RESET VARIABLE loch_delta_" + ascii_lower(option.name)));
     return no_rows_sql("RESET loch.delta." + option.name);
   }
-  return "SET VARIABLE loch_delta_" + lower_case(option.name) + " = " + sql_string_literal(*option.value);
+  return "SET VARIABLE loch_delta_" + ascii_lower(option.name) + " = " + sql_string_literal(*option.value);
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 
+#include "cli/delivery_counts.h"
 #include "cli/http_schema_source.h"
 #include "cli/kafka_client_options.h"
 #include "collect/contracts/contract_checker.h"
@@ -210,18 +211,6 @@ Result<contracts::TopicContract> current_contract(const DlqOptions& options, con
   return contracts::TopicContract::from_config(topic, log_config);
 }
 
-struct DeliveryCount {
-  int64_t failed = 0;
-  std::string first_error;
-};
-
-void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
-  auto* count = static_cast<DeliveryCount*>(opaque);
-  if (m->err) {
-    if (count->failed++ == 0) count->first_error = rd_kafka_err2str(m->err);
-  }
-}
-
 Status produce_one(rd_kafka_t* producer, const std::string& topic, int32_t partition, const DeadRecord& r,
                    const std::vector<kafka::RecordHeader>& headers) {
   rd_kafka_headers_t* hs = rd_kafka_headers_new(headers.size());
@@ -268,9 +257,9 @@ Status replay(DlqOptions& options) {
   LOCH_ASSIGN_OR_RETURN(auto config, options.client.client_config());
   config.properties["acks"] = "all";
   LOCH_ASSIGN_OR_RETURN(rd_kafka_conf_t * conf, kafka::client::make_rdkafka_conf(config));
-  DeliveryCount deliveries;
+  DeliveryCounts deliveries;
   rd_kafka_conf_set_opaque(conf, &deliveries);
-  rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  rd_kafka_conf_set_dr_msg_cb(conf, count_delivery);
   char err[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
   if (rk == nullptr) {
@@ -312,7 +301,7 @@ Status replay(DlqOptions& options) {
   rd_kafka_resp_err_t flushed = rd_kafka_flush(rk, options.client.timeout_ms * 3);
   if (flushed || deliveries.failed > 0) {
     return Status::io_error(fmt::format("{} record(s) not delivered ({}); the replay position was not moved",
-                                        deliveries.failed + (flushed ? 1 : 0),
+                                        deliveries.failed.load() + (flushed ? 1 : 0),
                                         flushed ? rd_kafka_err2str(flushed) : deliveries.first_error.c_str()));
   }
   if (pending.end > pending.start) {

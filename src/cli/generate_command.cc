@@ -11,6 +11,7 @@
 #include <memory>
 #include <thread>
 
+#include "cli/delivery_counts.h"
 #include "cli/kafka_client_options.h"
 #include "common/shutdown.h"
 #include "process/generate/shop_generator.h"
@@ -29,21 +30,6 @@ struct GenerateOptions {
   std::string reference;
   bool produce = true;
 };
-
-struct DeliveryCounts {
-  std::atomic<int64_t> delivered{0};
-  std::atomic<int64_t> failed{0};
-  std::string first_error;  // written on the polling thread only
-};
-
-void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
-  auto* counts = static_cast<DeliveryCounts*>(opaque);
-  if (message->err) {
-    if (counts->failed++ == 0) counts->first_error = rd_kafka_err2str(message->err);
-  } else {
-    counts->delivered++;
-  }
-}
 
 // Writes reference lines, to a .jsonl file directly or, for .parquet, through
 // DuckDB's COPY of the same lines.
@@ -130,7 +116,7 @@ Status run_generate(GenerateOptions& options) {
     config.properties.emplace("enable.idempotence", "true");  // a retry must not add a duplicate we did not ask for
     config.properties.emplace("linger.ms", "5");
     LOCH_ASSIGN_OR_RETURN(rd_kafka_conf_t * conf, kafka::client::make_rdkafka_conf(config));
-    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_conf_set_dr_msg_cb(conf, count_delivery);
     rd_kafka_conf_set_opaque(conf, &counts);
     char err[512];
     rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "cli/delivery_counts.h"
 #include "cli/kafka_client_options.h"
 #include "cli/kafka_commands.h"
 #include "common/shutdown.h"
@@ -24,21 +25,6 @@ struct ProduceOptions {
   std::string compression = "none";
 };
 
-struct DeliveryCounts {
-  std::atomic<int64_t> delivered{0};
-  std::atomic<int64_t> failed{0};
-  std::string first_error;  // written on the polling thread only
-};
-
-void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
-  auto* counts = static_cast<DeliveryCounts*>(opaque);
-  if (message->err) {
-    if (counts->failed++ == 0) counts->first_error = rd_kafka_err2str(message->err);
-  } else {
-    counts->delivered++;
-  }
-}
-
 Status produce(ProduceOptions& options) {
   LOCH_ASSIGN_OR_RETURN(auto config, options.client.client_config());
   config.properties.emplace("acks", options.acks);
@@ -53,7 +39,7 @@ Status produce(ProduceOptions& options) {
 
   LOCH_ASSIGN_OR_RETURN(rd_kafka_conf_t * conf, kafka::client::make_rdkafka_conf(config));
   DeliveryCounts counts;
-  rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+  rd_kafka_conf_set_dr_msg_cb(conf, count_delivery);
   rd_kafka_conf_set_opaque(conf, &counts);
   char err[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));

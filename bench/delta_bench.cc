@@ -12,9 +12,12 @@
 //
 // Tables are generated under DIR (Parquet written by DuckDB, logs written
 // by this program following PROTOCOL.md). Rounds alternate the contenders;
-// the best round of each counts.
+// the median round of each counts (the machine may be shared and noisy).
+// delta_scan statements are rewritten with a SnapshotCache, as in a
+// `loch sql` session.
 //
 // Usage: delta_bench [DIR] [ROUNDS]   (DIR default ./delta-bench-data, ROUNDS 5)
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -150,14 +153,22 @@ struct Pair {
   double baseline = 1e30;
 };
 
-// Alternates the two contenders for `rounds` rounds; keeps the best of each.
+double median(std::vector<double> times) {
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+// Alternates the two contenders for `rounds` rounds (after one warm-up
+// round each); the median of each.
 Pair race(int rounds, const std::function<void()>& loch_side, const std::function<void()>& baseline_side) {
-  Pair best;
+  baseline_side();
+  loch_side();
+  std::vector<double> baseline, loch;
   for (int r = 0; r < rounds; ++r) {
-    best.baseline = std::min(best.baseline, seconds_of(baseline_side));
-    best.loch = std::min(best.loch, seconds_of(loch_side));
+    baseline.push_back(seconds_of(baseline_side));
+    loch.push_back(seconds_of(loch_side));
   }
-  return best;
+  return Pair{median(loch), median(baseline)};
 }
 
 }  // namespace
@@ -173,6 +184,7 @@ int main(int argc, char** argv) {
   // As in SqlSession: footers cached across statements, for both sides.
   check(c.execute("SET parquet_metadata_cache = true"), "configure");
 
+  std::printf("medians of %d rounds\n", rounds);
   std::printf("generating tables under %s ...\n", dir.string().c_str());
   const fs::path scan_root = fs::absolute(dir / "scan_table");
   auto files = make_scan_table(c, scan_root, 64, 100000);
@@ -181,8 +193,9 @@ int main(int argc, char** argv) {
   file_list += "]";
   const std::string parquet = "read_parquet(" + file_list + ", hive_partitioning = false)";
   const std::string delta = "delta_scan(" + sql_string_literal(scan_root.string()) + ")";
+  loch::delta::SnapshotCache snapshots;
   auto rewrite = [&](const std::string& sql) {
-    auto rewritten = loch::delta::rewrite_delta_statement(sql, dir, c);
+    auto rewritten = loch::delta::rewrite_delta_statement(sql, dir, c, &snapshots);
     check(rewritten.status(), "rewrite");
     return *rewritten;
   };
@@ -200,9 +213,9 @@ int main(int argc, char** argv) {
   {
     // How much of delta_scan's time is the statement layer (snapshot load,
     // footers, SQL), as opposed to DuckDB running the query.
-    double best = 1e30;
-    for (int r = 0; r < rounds; ++r) best = std::min(best, seconds_of([&] { rewrite(full + delta); }));
-    std::printf("%-58s %10.4f\n", "  of which the statement layer (load + plan)", best);
+    std::vector<double> times;
+    for (int r = 0; r < rounds; ++r) times.push_back(seconds_of([&] { rewrite(full + delta); }));
+    std::printf("%-58s %10.4f\n", "  of which the statement layer (load + plan)", median(times));
     const std::string prepared = rewrite(full + delta);
     report("  the rewritten query alone vs read_parquet",
            race(rounds, [&] { run_query(c, prepared); }, [&] { run_query(c, full + parquet); }), "read_parquet");
@@ -247,23 +260,25 @@ int main(int argc, char** argv) {
           buffer = bytes.str();
         }
       });
-  double checkpoint_query = 1e30;
+  std::vector<double> checkpoint_times;
   for (int r = 0; r < rounds; ++r) {
-    checkpoint_query = std::min(checkpoint_query, seconds_of([&] {
+    checkpoint_times.push_back(seconds_of([&] {
       run_query(c, "SELECT CAST(to_json(t) AS VARCHAR) FROM read_parquet(" + sql_string_literal(log_files[0].string()) +
                        ") AS t");
     }));
   }
+  const double checkpoint_query = median(checkpoint_times);
   std::printf("\nsnapshot load, 1000 commits, checkpoint every 100, %zu live files:\n", live_files);
   std::printf("  load %.4f s, read the same %zu log files' bytes %.4f s: load is %.1fx the raw read\n", load.loch,
               log_files.size(), load.baseline, load.loch / load.baseline);
   std::printf("  of which DuckDB rendering the checkpoint's rows as JSON: %.4f s\n", checkpoint_query);
   loch::delta::SnapshotCache cache;
   check(cache.load(log_root, c).status(), "cache");
-  double cached = 1e30;
+  std::vector<double> cached_times;
   for (int r = 0; r < rounds; ++r) {
-    cached = std::min(cached, seconds_of([&] { check(cache.load(log_root, c).status(), "cache"); }));
+    cached_times.push_back(seconds_of([&] { check(cache.load(log_root, c).status(), "cache"); }));
   }
+  const double cached = median(cached_times);
   std::printf("  again in a session (SnapshotCache: list + stat, no replay): %.4f s, %.1fx the raw read\n", cached,
               cached / load.baseline);
   return 0;

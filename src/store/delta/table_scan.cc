@@ -6,6 +6,7 @@
 
 #include "common/ascii.h"
 #include "store/delta/file_paths.h"
+#include "store/delta/file_schemas.h"
 #include "store/sql/database.h"
 
 namespace loch::delta {
@@ -125,17 +126,18 @@ Result<std::string> build_scan_sql_impl(const Snapshot& snapshot, sql::Connectio
   struct PreparedFile {
     const LiveFile* file;
     std::string path_literal;
+    DataFileIdentity identity;
     std::vector<std::string> partition_sql;
     std::string deleted_rows;  // "[3,4,7]" or empty
   };
   std::vector<PreparedFile> prepared;
   prepared.reserve(files.size());
   for (const LiveFile* file : files) {
-    std::error_code ec;
-    if (!std::filesystem::exists(file->absolute_path, ec)) {
+    std::optional<DataFileIdentity> identity = identify_data_file(file->absolute_path.string());
+    if (!identity) {
       return Status::not_found("data file " + file->absolute_path.string() + " of the table is missing" + at_version);
     }
-    PreparedFile entry{file, sql_string_literal(file->absolute_path.string()), {}, ""};
+    PreparedFile entry{file, sql_string_literal(file->absolute_path.string()), std::move(*identity), {}, ""};
     for (const StructField* field : partition_fields) {
       auto value = file->add.partition_values.find(field->physical_name(column_mapping));
       if (value == file->add.partition_values.end()) value = file->add.partition_values.find(field->name);
@@ -172,21 +174,34 @@ Result<std::string> build_scan_sql_impl(const Snapshot& snapshot, sql::Connectio
     }
   }
   file_list += "]";
-  const std::string source =
-      "read_parquet(" + file_list + ", union_by_name = true, hive_partitioning = false, binary_as_string = false)";
 
   // The columns the files actually have, with their types: a column added
-  // after every file was written reads as NULL.
+  // after every file was written reads as NULL. union_by_name (a footer read
+  // per file at every bind) only when the files' schemas differ
+  // (file_schemas.h).
+  const std::string read_options = "hive_partitioning = false, binary_as_string = false";
+  std::vector<DataFileIdentity> identities;
+  identities.reserve(prepared.size());
+  for (const auto& entry : prepared) identities.push_back(entry.identity);
   std::map<std::string, std::pair<std::string, std::string>> physical_columns;  // lower name -> (name, type)
-  auto described = connection.query("DESCRIBE SELECT * FROM " + source);
-  if (!described.is_ok()) return described.status().with_context("reading data files" + at_version);
-  while (true) {
-    LOCH_ASSIGN_OR_RETURN(auto chunk, described->next_chunk());
-    if (!chunk) break;
-    for (size_t row = 0; row < chunk->size(); ++row) {
-      std::string name(chunk->column(0).string_at(row));
-      std::string type(chunk->column(1).string_at(row));
-      physical_columns.emplace(ascii_lower(name), std::make_pair(name, type));
+  std::string source;
+  if (auto shared = shared_physical_schema(connection, identities, read_options)) {
+    source = "read_parquet(" + file_list + ", " + read_options + ")";
+    for (const auto& column : *shared) {
+      physical_columns.emplace(ascii_lower(column.name), std::make_pair(column.name, column.type));
+    }
+  } else {
+    source = "read_parquet(" + file_list + ", union_by_name = true, " + read_options + ")";
+    auto described = connection.query("DESCRIBE SELECT * FROM " + source);
+    if (!described.is_ok()) return described.status().with_context("reading data files" + at_version);
+    while (true) {
+      LOCH_ASSIGN_OR_RETURN(auto chunk, described->next_chunk());
+      if (!chunk) break;
+      for (size_t row = 0; row < chunk->size(); ++row) {
+        std::string name(chunk->column(0).string_at(row));
+        std::string type(chunk->column(1).string_at(row));
+        physical_columns.emplace(ascii_lower(name), std::make_pair(name, type));
+      }
     }
   }
 

@@ -1,7 +1,8 @@
 // TableScan: the rows of a snapshot as one DuckDB query.
 //
 // The query reads the live data files with read_parquet (Hive partition
-// discovery off: partition values come from the log, not from paths), renames
+// discovery off: partition values come from the log, not from paths;
+// union_by_name only when the files' schemas differ, file_schemas.h), renames
 // physical columns to their logical names (column mapping), casts each column
 // to its Delta type (type widening, timestamps as instants), adds partition
 // columns from the add actions, returns NULL for columns a file lacks, and

@@ -1,0 +1,152 @@
+#include "store/delta/file_schemas.h"
+
+#include <sys/stat.h>
+
+#include <map>
+#include <mutex>
+#include <unordered_map>
+
+#include "store/delta/file_paths.h"
+#include "store/sql/database.h"
+
+namespace loch::delta {
+namespace {
+
+// Beyond this many remembered files the memory is given back and files are
+// read again: a long-lived server scanning many tables stays bounded.
+constexpr size_t kMaxRememberedFiles = 1'000'000;
+
+struct Memory {
+  std::mutex mutex;
+  std::unordered_map<std::string, uint32_t> schema_of_file;  // file_key -> schema number
+  std::unordered_map<std::string, uint32_t> schema_numbers;  // schema text -> number
+  std::map<std::pair<uint32_t, std::string>, std::vector<PhysicalColumn>> columns;  // (schema, read options)
+};
+
+Memory& memory() {
+  static Memory instance;
+  return instance;
+}
+
+std::string file_key(const DataFileIdentity& file) {
+  return file.path + '\0' + std::to_string(file.size) + '/' + std::to_string(file.modified_ns) + '/' +
+         std::to_string(file.inode);
+}
+
+// The Parquet schema text of each of `paths` (every column of
+// parquet_schema but the file name, one row per schema element; the root's
+// name, which depends on the writer, left out). Files missing from the
+// answer are simply absent from the map.
+Result<std::map<std::string, std::string>> read_schemas(sql::Connection& connection,
+                                                        const std::vector<std::string>& paths) {
+  std::string list = "[";
+  for (size_t i = 0; i < paths.size(); ++i) list += (i > 0 ? ", " : "") + sql_string_literal(paths[i]);
+  list += "]";
+  LOCH_ASSIGN_OR_RETURN(auto result,
+                        connection.query("SELECT file_name, CAST(row(name, type, type_length, repetition_type, num_children, "
+                                         "converted_type, scale, precision, field_id, logical_type, duckdb_type) AS "
+                                         "VARCHAR) FROM parquet_schema(" + list + ")"));
+  std::map<std::string, std::string> schemas;
+  while (true) {
+    LOCH_ASSIGN_OR_RETURN(auto chunk, result.next_chunk());
+    if (!chunk) break;
+    for (size_t row = 0; row < chunk->size(); ++row) {
+      std::string file(chunk->column(0).string_at(row));
+      auto [it, first_element] = schemas.try_emplace(file);
+      // The first element of a file is the schema's root.
+      it->second += first_element ? std::string("root") : std::string(chunk->column(1).string_at(row));
+      it->second += '\n';
+    }
+  }
+  return schemas;
+}
+
+Result<std::vector<PhysicalColumn>> describe(sql::Connection& connection, const std::string& path,
+                                             const std::string& read_options) {
+  LOCH_ASSIGN_OR_RETURN(auto described, connection.query("DESCRIBE SELECT * FROM read_parquet(" +
+                                                         sql_string_literal(path) + ", " + read_options + ")"));
+  std::vector<PhysicalColumn> columns;
+  while (true) {
+    LOCH_ASSIGN_OR_RETURN(auto chunk, described.next_chunk());
+    if (!chunk) break;
+    for (size_t row = 0; row < chunk->size(); ++row) {
+      columns.push_back({std::string(chunk->column(0).string_at(row)), std::string(chunk->column(1).string_at(row))});
+    }
+  }
+  return columns;
+}
+
+}  // namespace
+
+std::optional<DataFileIdentity> identify_data_file(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return std::nullopt;
+  return DataFileIdentity{path, static_cast<int64_t>(info.st_size),
+                          static_cast<int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec,
+                          static_cast<uint64_t>(info.st_ino)};
+}
+
+std::optional<std::vector<PhysicalColumn>> shared_physical_schema(sql::Connection& connection,
+                                                                  const std::vector<DataFileIdentity>& files,
+                                                                  const std::string& read_options) {
+  if (files.empty()) return std::nullopt;
+  Memory& m = memory();
+  std::vector<std::string> unknown;
+  std::optional<uint32_t> shared;
+  {
+    std::lock_guard lock(m.mutex);
+    for (const auto& file : files) {
+      auto it = m.schema_of_file.find(file_key(file));
+      if (it == m.schema_of_file.end()) {
+        unknown.push_back(file.path);
+      } else if (shared && *shared != it->second) {
+        return std::nullopt;
+      } else {
+        shared = it->second;
+      }
+    }
+  }
+  if (!unknown.empty()) {
+    auto schemas = read_schemas(connection, unknown);
+    if (!schemas.is_ok()) return std::nullopt;
+    std::lock_guard lock(m.mutex);
+    if (m.schema_of_file.size() + unknown.size() > kMaxRememberedFiles) {
+      m.schema_of_file.clear();
+      m.schema_numbers.clear();
+      m.columns.clear();
+    }
+    std::unordered_map<std::string, const DataFileIdentity*> identity_of;
+    for (const auto& file : files) identity_of.emplace(file.path, &file);
+    bool differ = false;
+    for (const auto& path : unknown) {
+      auto schema = schemas->find(path);
+      if (schema == schemas->end()) return std::nullopt;  // not read: let union_by_name report it
+      auto [number, added] = m.schema_numbers.try_emplace(schema->second, static_cast<uint32_t>(m.schema_numbers.size()));
+      m.schema_of_file[file_key(*identity_of[path])] = number->second;
+      if (shared && *shared != number->second) differ = true;
+      shared = number->second;
+    }
+    if (differ) return std::nullopt;
+  }
+  const auto key = std::make_pair(*shared, read_options);
+  {
+    std::lock_guard lock(m.mutex);
+    auto it = m.columns.find(key);
+    if (it != m.columns.end()) return it->second;
+  }
+  auto columns = describe(connection, files.front().path, read_options);
+  if (!columns.is_ok()) return std::nullopt;
+  std::lock_guard lock(m.mutex);
+  m.columns[key] = *columns;
+  return std::move(columns).value();
+}
+
+void forget_file_schemas() {
+  Memory& m = memory();
+  std::lock_guard lock(m.mutex);
+  m.schema_of_file.clear();
+  m.schema_numbers.clear();
+  m.columns.clear();
+}
+
+}  // namespace loch::delta

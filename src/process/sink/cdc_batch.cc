@@ -13,6 +13,8 @@ namespace {
 using delta::sql_identifier;
 using delta::sql_string_literal;
 
+constexpr const char* kKeyedTable = "loch_cdc_keyed";
+
 // The column of `columns` called `name` (case-insensitively), or null.
 const CdcColumn* find(const std::vector<CdcColumn>& columns, const std::string& name) {
   for (const auto& column : columns) {
@@ -42,6 +44,7 @@ CdcTempTables::~CdcTempTables() {
   (void)connection_.execute(std::string("DROP TABLE IF EXISTS ") + kCdcChangesTable);
   (void)connection_.execute("DROP TABLE IF EXISTS loch_cdc_row_changes");
   (void)connection_.execute("DROP TABLE IF EXISTS loch_cdc_applicable");
+  (void)connection_.execute(std::string("DROP TABLE IF EXISTS ") + kKeyedTable);
 }
 
 Result<int64_t> query_int64(sql::Connection& connection, const std::string& query) {
@@ -92,22 +95,27 @@ Result<CdcBatch> load_cdc_batch(sql::Connection& connection, const std::vector<s
       " AS loch_offset, " + optional_column("_timestamp", "TIMESTAMPTZ") +
       " AS loch_record_time, row_number() OVER () AS loch_position FROM " + batch_relation;
 
-  LOCH_ASSIGN_OR_RETURN(batch.rows, query_int64(connection, "SELECT count(*)::BIGINT FROM " + batch_relation));
-  LOCH_ASSIGN_OR_RETURN(
-      int64_t unknown_ops,
-      query_int64(connection, "SELECT count(*)::BIGINT FROM (" + keyed +
-                                  ") WHERE loch_op IS NULL OR loch_op NOT IN ('c', 'u', 'r', 'd', 't')"));
-  if (unknown_ops > 0) {
-    return Status::invalid_argument(what + ": " + std::to_string(unknown_ops) +
-                                    " rows have an _op other than c, u, r, d or t");
-  }
+  // The batch is read once (it may be a view over the transform).
+  Status keyed_created = connection.execute(std::string("CREATE OR REPLACE TEMP TABLE ") + kKeyedTable + " AS " + keyed);
+  if (!keyed_created.is_ok()) return keyed_created.with_context(what);
   std::string null_key;
   for (const auto& key : batch.keys) {
     null_key += (null_key.empty() ? "" : " OR ") + sql_identifier(key.name) + " IS NULL";
   }
-  LOCH_ASSIGN_OR_RETURN(int64_t upserts_without_key,
-                        query_int64(connection, "SELECT count(*)::BIGINT FROM (" + keyed +
-                                                    ") WHERE loch_op IN ('c', 'u', 'r') AND (" + null_key + ")"));
+  LOCH_ASSIGN_OR_RETURN(
+      auto counted,
+      connection.query(std::string("SELECT count(*)::BIGINT, (count(*) FILTER (WHERE loch_op IS NULL OR loch_op NOT IN "
+                                   "('c', 'u', 'r', 'd', 't')))::BIGINT, (count(*) FILTER (WHERE loch_op IN "
+                                   "('c', 'u', 'r') AND (") + null_key + ")))::BIGINT FROM " + kKeyedTable));
+  LOCH_ASSIGN_OR_RETURN(auto counts, counted.next_chunk());
+  if (!counts || counts->size() != 1) return Status::internal(what + ": no counts");
+  batch.rows = counts->column(0).values<int64_t>()[0];
+  const int64_t unknown_ops = counts->column(1).values<int64_t>()[0];
+  const int64_t upserts_without_key = counts->column(2).values<int64_t>()[0];
+  if (unknown_ops > 0) {
+    return Status::invalid_argument(what + ": " + std::to_string(unknown_ops) +
+                                    " rows have an _op other than c, u, r, d or t");
+  }
   if (upserts_without_key > 0) {
     return Status::invalid_argument(what + ": " + std::to_string(upserts_without_key) +
                                     " changes of op c, u or r have a NULL key column (" + key_list + ")");
@@ -125,7 +133,7 @@ Result<CdcBatch> load_cdc_batch(sql::Connection& connection, const std::vector<s
            " IGNORE NULLS) OVER loch_before ELSE " + column + " END";
   };
   const std::string ordered = "SELECT * EXCLUDE (loch_ts_ms), " + inherited("loch_given_lsn") + " AS loch_lsn, " +
-                              inherited("loch_ts_ms") + " AS loch_ts_ms FROM (" + keyed + ") AS loch_keyed WHERE NOT (" +
+                              inherited("loch_ts_ms") + " AS loch_ts_ms FROM " + kKeyedTable + " WHERE NOT (" +
                               null_key + ") WINDOW loch_before AS (PARTITION BY " + key_list + " ORDER BY " +
                               order_within_key + " ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)";
   const std::string create =

@@ -103,11 +103,12 @@ constexpr const char* kReferenceScd1 =
     "  QUALIFY CAST(json_extract(value, '$.source.lsn') AS BIGINT) = max(CAST(json_extract(value, '$.source.lsn') AS BIGINT))"
     "   OVER (PARTITION BY json_extract_string(key, '$.id'))) WHERE op <> 'd'";
 
-// Plain SQL: every c/u/r event is a version, valid until the customer's next event.
+// Plain SQL: every c/u/r event is a version, valid until the customer's next
+// event (two changes in one millisecond are told apart by LSN).
 constexpr const char* kReferenceScd2 =
     "SELECT coalesce(string_agg(concat_ws('|', id, email, tier, city, valid_from, coalesce(valid_to::VARCHAR, 'open'),"
-    " is_current), ' ' ORDER BY id, valid_from), '') FROM ("
-    " SELECT id, op, email, tier, city, ts AS valid_from, lead(ts) OVER w AS valid_to, lead(ts) OVER w IS NULL AS is_current"
+    " is_current), ' ' ORDER BY id, valid_from, lsn), '') FROM ("
+    " SELECT id, op, email, tier, city, lsn, ts AS valid_from, lead(ts) OVER w AS valid_to, lead(ts) OVER w IS NULL AS is_current"
     " FROM (SELECT CAST(json_extract_string(key, '$.id') AS BIGINT) AS id, json_extract_string(value, '$.op') AS op,"
     "  json_extract_string(value, '$.after.email') AS email, json_extract_string(value, '$.after.tier') AS tier,"
     "  json_extract_string(value, '$.after.city') AS city, CAST(json_extract(value, '$.source.ts_ms') AS BIGINT) AS ts,"
@@ -118,7 +119,7 @@ constexpr const char* kTableScd1 =
     "SELECT coalesce(string_agg(concat_ws('|', id, email, tier, city), ' ' ORDER BY id), '') FROM silver.customers";
 constexpr const char* kTableScd2 =
     "SELECT coalesce(string_agg(concat_ws('|', id, email, tier, city, epoch_ms(valid_from),"
-    " coalesce(epoch_ms(valid_to)::VARCHAR, 'open'), is_current), ' ' ORDER BY id, valid_from), '')"
+    " coalesce(epoch_ms(valid_to)::VARCHAR, 'open'), is_current), ' ' ORDER BY id, valid_from, \"_lsn\"), '')"
     " FROM silver.customers_history";
 
 TEST_F(CdcGeneratorTest, MicroBatchesOfGeneratedChangesMatchPlainSqlAndReplaysChangeNothing) {

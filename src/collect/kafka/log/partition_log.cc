@@ -323,6 +323,112 @@ Result<ReadResult> PartitionLog::read(Offset requested, size_t max_bytes) const 
   return result;
 }
 
+namespace {
+
+// Whole batches from `from` (a batch start) that end at or before `cut`:
+// where the last of them ends. Reads the headers in one pread when the span
+// is small (the usual case: `from` is the last indexed batch start before
+// the cut, at most index.interval.bytes and one batch away), else one pread
+// per header.
+Result<uint64_t> last_batch_end_before(const Segment& segment, uint64_t from, uint64_t cut) {
+  constexpr uint64_t kOneReadSpan = 64 * 1024;
+  uint64_t end = from;
+  if (cut - from <= kOneReadSpan) {
+    std::string bytes;
+    LOCH_RETURN_IF_ERROR(segment.read(from, cut - from, bytes));
+    while (bytes.size() - (end - from) >= RecordBatchHeader::kSize) {
+      LOCH_ASSIGN_OR_RETURN(RecordBatchHeader header, RecordBatchHeader::parse(std::string_view(bytes).substr(end - from)));
+      if (header.batch_length < 0 || header.total_size() > cut - end) break;
+      end += header.total_size();
+    }
+    return end;
+  }
+  LOCH_RETURN_IF_ERROR(segment.scan(from, cut, [&](const BatchLocation& at) {
+    if (at.header.total_size() > cut - at.position) return false;
+    end = at.position + at.header.total_size();
+    return true;
+  }));
+  return end;
+}
+
+}  // namespace
+
+Status ReadPlan::read_into(char* out) const {
+  for (const Piece& piece : pieces) {
+    LOCH_RETURN_IF_ERROR(piece.segment->read_into(piece.position, piece.size, out));
+    out += piece.size;
+  }
+  return Status::ok();
+}
+
+Result<ReadPlan> PartitionLog::plan_read(Offset requested, size_t max_bytes) const {
+  const int64_t offset = requested.value();
+  struct Part {
+    std::shared_ptr<Segment> segment;
+    uint64_t start;
+    uint64_t limit;
+  };
+  std::vector<Part> parts;
+  ReadPlan plan;
+  {
+    std::lock_guard lock(mutex_);
+    plan.high_watermark = Offset(log_end_offset_);
+    plan.log_start_offset = Offset(log_start_offset_);
+    if (offset < log_start_offset_ || offset > log_end_offset_) {
+      return Status::not_found(fmt::format("{}: offset {} is out of range [{}, {}]", dir_, offset, log_start_offset_,
+                                           log_end_offset_));
+    }
+    if (offset == log_end_offset_) return plan;
+    auto it = segments_.upper_bound(offset);
+    if (it != segments_.begin()) --it;
+    for (bool first = true; it != segments_.end(); ++it, first = false) {
+      parts.push_back({it->second, first ? it->second->position_for_offset(offset) : 0, it->second->size()});
+    }
+  }
+  bool found = false;
+  for (const Part& part : parts) {
+    uint64_t start = part.start;
+    std::optional<BatchLocation> first;
+    if (!found) {
+      LOCH_ASSIGN_OR_RETURN(first, part.segment->find_batch(part.start, part.limit, offset));
+      if (!first) continue;  // the offset is in a gap left by compaction
+      start = first->position;
+      found = true;
+    }
+    if (start >= part.limit) continue;
+    const size_t budget = max_bytes > plan.size ? max_bytes - plan.size : 0;
+    if (part.limit - start <= budget) {  // the rest of the segment fits: it ends with a whole batch
+      plan.pieces.push_back({part.segment, start, static_cast<size_t>(part.limit - start)});
+      plan.size += part.limit - start;
+      continue;
+    }
+    const uint64_t cut = start + budget;
+    uint64_t indexed;
+    {
+      std::lock_guard lock(mutex_);  // the index grows with appends
+      indexed = std::max(start, part.segment->indexed_batch_start_at_or_before(cut));
+    }
+    LOCH_ASSIGN_OR_RETURN(uint64_t end, last_batch_end_before(*part.segment, indexed, cut));
+    if (end == start && plan.size == 0) {
+      // The first batch is larger than max_bytes: it is returned whole.
+      if (!first) {
+        LOCH_ASSIGN_OR_RETURN(first, part.segment->find_batch(start, part.limit, offset));
+      }
+      if (first->header.total_size() > part.limit - start) {
+        return Status::corruption(fmt::format("{}: batch at byte {} runs past the segment's end",
+                                              part.segment->log_path(), start));
+      }
+      end = start + first->header.total_size();
+    }
+    if (end > start) {
+      plan.pieces.push_back({part.segment, start, static_cast<size_t>(end - start)});
+      plan.size += end - start;
+    }
+    break;
+  }
+  return plan;
+}
+
 Result<std::optional<TimestampOffset>> PartitionLog::offset_for_timestamp(int64_t timestamp) const {
   struct Part {
     std::shared_ptr<Segment> segment;

@@ -86,6 +86,25 @@ struct ReadResult {
   Offset log_start_offset;
 };
 
+// Where the batches of a read are, without their bytes: a Fetch reads them
+// straight into its response buffer, so they are copied once.
+struct ReadPlan {
+  struct Piece {
+    std::shared_ptr<Segment> segment;
+    uint64_t position = 0;
+    size_t size = 0;
+  };
+  std::vector<Piece> pieces;
+  size_t size = 0;  // the sum of the pieces' sizes
+  Offset high_watermark;
+  Offset log_start_offset;
+
+  // Reads the planned bytes into `out`, which has room for `size` bytes.
+  // Bytes below the sizes planned never change (segment.h), so this may run
+  // any time after planning, with appends and compaction going on.
+  Status read_into(char* out) const;
+};
+
 struct TimestampOffset {
   Offset offset;
   int64_t timestamp = 0;
@@ -130,6 +149,10 @@ class PartitionLog {
   // consumer is never stuck behind a large batch). Empty at the log end;
   // kNotFound when `offset` is below the log start or past the end.
   Result<ReadResult> read(Offset offset, size_t max_bytes) const;
+  // The same batches as read(offset, max_bytes), as a plan: only batch
+  // headers near the cut are read (the offset index says where most batches
+  // start), the records stay on disk until ReadPlan::read_into.
+  Result<ReadPlan> plan_read(Offset offset, size_t max_bytes) const;
 
   // The first offset whose record timestamp is >= `timestamp` (ListOffsets),
   // or nullopt when every record is older. Exact, except in a compressed

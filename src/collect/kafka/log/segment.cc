@@ -3,8 +3,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <iterator>
 #include <limits>
 
 #include <fmt/format.h>
@@ -249,6 +251,13 @@ uint64_t Segment::position_for_timestamp(int64_t timestamp) const {
   return position_for_offset(base_offset_ + time_index_.lookup(timestamp));
 }
 
+uint64_t Segment::indexed_batch_start_at_or_before(uint64_t position) const {
+  const auto& entries = offset_index_.entries();
+  auto after = std::upper_bound(entries.begin(), entries.end(), position,
+                                [](uint64_t p, const OffsetIndex::Entry& e) { return p < e.position; });
+  return after == entries.begin() ? 0 : std::prev(after)->position;
+}
+
 Status Segment::scan(uint64_t position, uint64_t limit,
                      const std::function<bool(const BatchLocation&)>& visit) const {
   char bytes[RecordBatchHeader::kSize];
@@ -283,6 +292,10 @@ Status Segment::read(uint64_t position, size_t size, std::string& out) const {
   size_t start = out.size();
   out.resize(start + size);
   return pread_exact(log_fd_.get(), out.data() + start, size, position, log_path_);
+}
+
+Status Segment::read_into(uint64_t position, size_t size, char* out) const {
+  return pread_exact(log_fd_.get(), out, size, position, log_path_);
 }
 
 Status Segment::flush() const { return sync_data(log_fd_.get(), log_path_); }

@@ -82,6 +82,9 @@ class Segment {
   // The position to start scanning at for `offset` / for `timestamp`.
   uint64_t position_for_offset(int64_t offset) const;
   uint64_t position_for_timestamp(int64_t timestamp) const;
+  // The largest indexed batch start at or before `position` (0 when none):
+  // a point where whole batches end, known without reading the file.
+  uint64_t indexed_batch_start_at_or_before(uint64_t position) const;
 
   int64_t base_offset() const { return base_offset_; }
   uint64_t size() const { return size_; }
@@ -103,6 +106,8 @@ class Segment {
   Result<std::optional<BatchLocation>> find_batch(uint64_t position, uint64_t limit, int64_t offset) const;
   // Appends `size` bytes at `position` to `out`.
   Status read(uint64_t position, size_t size, std::string& out) const;
+  // Reads `size` bytes at `position` into `out` (which has room for them).
+  Status read_into(uint64_t position, size_t size, char* out) const;
   // fdatasync of the .log file. Safe while appends go on: it covers at least
   // every byte written before it was called.
   Status flush() const;

@@ -72,7 +72,9 @@ Result<DmlContext> begin(const TargetTable& target, sql::Connection& connection,
 Result<DmlOutcome> finish(DmlContext& context, const std::string& table, CommitOperation operation,
                           sql::Connection& connection) {
   DmlOutcome outcome;
-  LOCH_ASSIGN_OR_RETURN(outcome.counts, apply_row_changes(context.txn, connection, context.files, kChangesTable));
+  auto counts = apply_row_changes(context.txn, connection, context.files, kChangesTable);
+  if (!counts.is_ok()) return counts.status().with_context(table);
+  outcome.counts = *counts;
   if (outcome.counts.deleted + outcome.counts.updated + outcome.counts.inserted == 0) return outcome;
   operation.metrics = change_metrics(outcome.counts);
   if (operation.name == "MERGE") {
@@ -229,24 +231,8 @@ Result<DmlOutcome> execute_merge(const MergeStatement& statement, sql::Connectio
   auto created = connection.execute(std::string("CREATE OR REPLACE TEMP TABLE ") + kChangesTable + " AS " + outer);
   if (!created.is_ok()) return created.with_context(what);
 
-  // Spark's rule: a target row that several source rows match may not be
-  // updated (the result would depend on their order); deleting it is fine.
-  auto duplicates = connection.query(std::string("SELECT count(*)::BIGINT FROM (SELECT 1 FROM ") + kChangesTable +
-                                     " WHERE loch_file_index IS NOT NULL GROUP BY loch_file_index, loch_row_number"
-                                     " HAVING count(*) > 1 AND bool_or(loch_action = 'U'))");
-  if (!duplicates.is_ok()) return duplicates.status().with_context(what);
-  LOCH_ASSIGN_OR_RETURN(auto chunk, duplicates->next_chunk());
-  if (chunk && chunk->size() > 0 && chunk->column(0).values<int64_t>()[0] > 0) {
-    return Status::invalid_argument(what + ": " + std::to_string(chunk->column(0).values<int64_t>()[0]) +
-                                    " target rows are matched by more than one source row and would be updated; "
-                                    "a MERGE must match each target row at most once (deduplicate the source)");
-  }
-  // Several deletes of one row delete it once.
-  auto deduplicated = connection.execute(std::string("DELETE FROM ") + kChangesTable +
-                                         " WHERE loch_file_index IS NOT NULL AND rowid NOT IN (SELECT min(rowid) FROM " +
-                                         kChangesTable + " WHERE loch_file_index IS NOT NULL GROUP BY loch_file_index, "
-                                         "loch_row_number)");
-  if (!deduplicated.is_ok()) return deduplicated.with_context(what);
+  // A target row matched by several source rows: apply_row_changes refuses
+  // it when one of them updates it, and deletes it once otherwise.
 
   json parameters = {{"predicate", json::array({statement.on}).dump()}};
   json matched = json::array(), not_matched = json::array(), by_source = json::array();

@@ -21,21 +21,58 @@ Result<int64_t> query_count(sql::Connection& connection, const std::string& sql)
   return chunk->column(0).values<int64_t>()[0];
 }
 
-// The deleted or updated rows of each touched file (sorted), by file index.
-Result<std::map<int64_t, std::vector<uint64_t>>> touched_rows(sql::Connection& connection,
-                                                              const std::string& changes_table) {
+// What the changes table holds, read in one pass in file and row order
+// (a few milliseconds for 100,000 changes, where separate count, duplicate
+// and distinct queries took several times that).
+struct ChangeSummary {
+  int64_t deleted = 0;
+  int64_t updated = 0;
+  int64_t inserted = 0;
+  std::map<int64_t, std::vector<uint64_t>> touched;  // file index -> its changed rows, sorted, unique
+  int64_t updated_twice = 0;  // target rows with several changes, one of them an update
+};
+
+Result<ChangeSummary> summarize_changes(sql::Connection& connection, const std::string& changes_table) {
   LOCH_ASSIGN_OR_RETURN(auto result,
-                        connection.query("SELECT DISTINCT loch_file_index, loch_row_number FROM " + changes_table +
-                                         " WHERE loch_file_index IS NOT NULL ORDER BY 1, 2"));
-  std::map<int64_t, std::vector<uint64_t>> rows;
+                        connection.query("SELECT loch_file_index, loch_row_number, CAST(CASE loch_action WHEN 'D' THEN 0 "
+                                         "WHEN 'U' THEN 1 ELSE 2 END AS INTEGER) FROM " + changes_table +
+                                         " ORDER BY loch_file_index NULLS LAST, loch_row_number"));
+  ChangeSummary summary;
+  // The group of changes naming one target row, closed when the next row starts.
+  int64_t group_file = -1, group_row = -1, group_size = 0;
+  bool group_updates = false;
+  auto close_group = [&] {
+    if (group_size == 0) return;
+    if (group_size > 1 && group_updates) ++summary.updated_twice;
+    // Several deletes of one row (a MERGE whose source matches it twice) delete it once.
+    ++(group_updates ? summary.updated : summary.deleted);
+    summary.touched[group_file].push_back(static_cast<uint64_t>(group_row));
+  };
   while (true) {
     LOCH_ASSIGN_OR_RETURN(auto chunk, result.next_chunk());
     if (!chunk) break;
-    const int64_t* files = chunk->column(0).values<int64_t>();
-    const int64_t* row_numbers = chunk->column(1).values<int64_t>();
-    for (size_t i = 0; i < chunk->size(); ++i) rows[files[i]].push_back(static_cast<uint64_t>(row_numbers[i]));
+    const auto files = chunk->column(0);
+    const int64_t* file_values = files.values<int64_t>();
+    const int64_t* row_values = chunk->column(1).values<int64_t>();
+    const int32_t* actions = chunk->column(2).values<int32_t>();
+    for (size_t i = 0; i < chunk->size(); ++i) {
+      if (!files.is_valid(i)) {  // an inserted row
+        ++summary.inserted;
+        continue;
+      }
+      if (group_size == 0 || file_values[i] != group_file || row_values[i] != group_row) {
+        close_group();
+        group_file = file_values[i];
+        group_row = row_values[i];
+        group_size = 0;
+        group_updates = false;
+      }
+      ++group_size;
+      group_updates = group_updates || actions[i] == 1;
+    }
   }
-  return rows;
+  close_group();
+  return summary;
 }
 
 // numRecords of a file: from its stats, else from the Parquet footer.
@@ -74,16 +111,21 @@ Result<RowChangeCounts> apply_row_changes(Transaction& txn, sql::Connection& con
   RowChangeCounts counts;
   const Metadata& metadata = txn.metadata();
   const std::string columns = table_columns_sql(metadata);
-  LOCH_ASSIGN_OR_RETURN(counts.deleted, query_count(connection, "SELECT count(*)::BIGINT FROM " + changes_table +
-                                                                    " WHERE loch_action = 'D'"));
-  LOCH_ASSIGN_OR_RETURN(counts.updated, query_count(connection, "SELECT count(*)::BIGINT FROM " + changes_table +
-                                                                    " WHERE loch_action = 'U'"));
-  LOCH_ASSIGN_OR_RETURN(counts.inserted, query_count(connection, "SELECT count(*)::BIGINT FROM " + changes_table +
-                                                                     " WHERE loch_action = 'I'"));
+  LOCH_ASSIGN_OR_RETURN(ChangeSummary summary, summarize_changes(connection, changes_table));
+  // Spark's rule: a target row that several source rows match may not be
+  // updated (the result would depend on their order); deleting it is fine.
+  if (summary.updated_twice > 0) {
+    return Status::invalid_argument(std::to_string(summary.updated_twice) +
+                                    " target rows are matched by more than one source row and would be updated; "
+                                    "a MERGE must match each target row at most once (deduplicate the source)");
+  }
+  counts.deleted = summary.deleted;
+  counts.updated = summary.updated;
+  counts.inserted = summary.inserted;
   // Every file the statement read decided its outcome: a concurrent remove
   // of any of them invalidates this commit.
   txn.record_read_files(files);
-  LOCH_ASSIGN_OR_RETURN(auto touched, touched_rows(connection, changes_table));
+  const auto& touched = summary.touched;
   for (const auto& [index, rows] : touched) {
     if (index < 0 || static_cast<size_t>(index) >= files.size()) {
       return Status::internal("row change names file index " + std::to_string(index) + " of " +

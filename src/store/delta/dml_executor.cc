@@ -1,11 +1,13 @@
 #include "store/delta/dml_executor.h"
 
 #include <cctype>
+#include <functional>
 
 #include "common/ascii.h"
 #include "store/delta/data_skipping.h"
 #include "store/delta/file_paths.h"
 #include "store/delta/maintenance.h"
+#include "store/delta/merge_pruning.h"
 #include "store/delta/sql_lexer.h"
 #include "store/delta/statement_layer.h"
 #include "store/delta/table_scan.h"
@@ -58,15 +60,27 @@ std::vector<const LiveFile*> candidate_files(const Snapshot& snapshot, const std
   return skip_files(snapshot, predicates).files;
 }
 
-Result<DmlContext> begin(const TargetTable& target, sql::Connection& connection,
-                         const std::optional<std::string>& where = std::nullopt) {
+// Starts the statement's transaction and builds the located scan of the
+// files `choose_files` picks from its snapshot.
+using FileChooser = std::function<Result<std::vector<const LiveFile*>>(const Snapshot&)>;
+
+Result<DmlContext> begin(const TargetTable& target, sql::Connection& connection, const FileChooser& choose_files) {
   auto txn = Transaction::begin(target.root, connection);
   if (!txn.is_ok()) return txn.status().with_context("table " + target.display_name);
   const Snapshot* snapshot = txn->read_snapshot();
-  std::vector<const LiveFile*> files = candidate_files(*snapshot, target.alias, where);
+  auto chosen = choose_files(*snapshot);
+  if (!chosen.is_ok()) return chosen.status().with_context("table " + target.display_name);
+  std::vector<const LiveFile*> files = std::move(chosen).value();
   auto scan = build_located_scan_sql(*snapshot, connection, files);
   if (!scan.is_ok()) return scan.status().with_context("table " + target.display_name);
   return DmlContext{std::move(txn).value(), std::move(files), std::move(scan).value()};
+}
+
+Result<DmlContext> begin(const TargetTable& target, sql::Connection& connection,
+                         const std::optional<std::string>& where) {
+  return begin(target, connection, [&](const Snapshot& snapshot) -> Result<std::vector<const LiveFile*>> {
+    return candidate_files(snapshot, target.alias, where);
+  });
 }
 
 Result<DmlOutcome> finish(DmlContext& context, const std::string& table, CommitOperation operation,
@@ -139,8 +153,6 @@ Result<DmlOutcome> execute_update(const UpdateStatement& statement, sql::Connect
 
 Result<DmlOutcome> execute_merge(const MergeStatement& statement, sql::Connection& connection,
                                  const fs::path& lake_dir) {
-  LOCH_ASSIGN_OR_RETURN(DmlContext context, begin(statement.target, connection));
-  const TableSchema& schema = context.txn.read_snapshot()->schema();
   const std::string what = "MERGE INTO " + statement.target.display_name;
   const std::string target = sql_identifier(statement.target.alias);
   const std::string source = sql_identifier(statement.source_alias);
@@ -150,6 +162,11 @@ Result<DmlOutcome> execute_merge(const MergeStatement& statement, sql::Connectio
   }
   LOCH_ASSIGN_OR_RETURN(std::string source_sql,
                         rewrite_delta_statement("SELECT * FROM " + statement.source, lake_dir, connection));
+  // Only the target files the source's keys can match (merge_pruning.h).
+  LOCH_ASSIGN_OR_RETURN(DmlContext context, begin(statement.target, connection, [&](const Snapshot& snapshot) {
+                          return merge_target_files(snapshot, connection, statement, source_sql);
+                        }));
+  const TableSchema& schema = context.txn.read_snapshot()->schema();
 
   // The clause number each joined row takes, per kind of match.
   bool has_matched = false, has_not_matched = false, has_by_source = false;

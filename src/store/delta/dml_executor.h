@@ -2,7 +2,8 @@
 //
 // Each statement reads the table's latest snapshot through a Transaction,
 // finds the rows it changes with one DuckDB query over the located scan
-// (file and row number of every row), then stages the changes with
+// (file and row number of every row) of the files its WHERE clause, or for
+// MERGE its source's keys (merge_pruning.h), may match, then stages the changes with
 // apply_row_changes (row_changes.h): copy-on-write, or deletion vectors when
 // the table enables them. One commit per statement; none when no row
 // changes. MERGE follows Spark: clauses are tried in the order written

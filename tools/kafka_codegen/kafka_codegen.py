@@ -453,6 +453,9 @@ def write_value_lines(ctx, field, expr, compact, nullable, out, pad):
     method = "string" if t == "string" else "bytes"
     if not field.optional:
         out.append(f"{pad}@w.write_{method}({expr}, {compact});")
+    elif nullable == "true" and t == "records":
+        # Records may be reserved for the caller to fill (RecordsReservations).
+        out.append(f"{pad}@w.write_records({expr}, {compact});")
     elif nullable == "true":
         out.append(f"{pad}@w.write_nullable_{method}({expr}, {compact});")
     elif nullable == "false":

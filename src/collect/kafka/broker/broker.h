@@ -13,6 +13,7 @@
 
 #include "collect/kafka/broker/broker_options.h"
 #include "collect/kafka/broker/data_arrived_signal.h"
+#include "collect/kafka/broker/fetch_sessions.h"
 #include "collect/kafka/broker/record_contract.h"
 #include "collect/kafka/broker/kafka_server.h"
 #include "collect/kafka/groups/group_coordinator.h"
@@ -45,6 +46,8 @@ class Broker final : public RequestHandler {
   const BrokerOptions& options() const { return options_; }
   LogManager& logs() { return logs_; }
   DataArrivedSignal& data_arrived() { return data_arrived_; }
+  // Consumers' fetch sessions (KIP-227, fetch_sessions.h).
+  FetchSessionCache& fetch_sessions() { return fetch_sessions_; }
   // Data contracts on topics (record_contract.h), owned by the caller and set
   // before the server starts; without one, produce checks no contract.
   void set_record_contract(RecordContract* contract) { record_contract_ = contract; }
@@ -72,6 +75,7 @@ class Broker final : public RequestHandler {
   BrokerOptions options_;
   LogManager& logs_;
   DataArrivedSignal data_arrived_;
+  FetchSessionCache fetch_sessions_;
   RecordContract* record_contract_ = nullptr;
   groups::GroupCoordinator* group_coordinator_ = nullptr;
   txn::ProducerStates producer_states_;

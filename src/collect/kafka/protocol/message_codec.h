@@ -25,9 +25,11 @@ constexpr bool is_valid_version(int16_t version) {
 // Appends the body of `message` as `version` writes it. Fields that `version`
 // lacks are left out (Kafka's "ignorable" fields are dropped silently; loch
 // does not refuse non-ignorable ones either). `version` must be valid.
+// With `reservations`, records fields may be left for the caller to fill.
 template <typename Message>
-void encode_message_to(const Message& message, int16_t version, std::string& out) {
-  WireWriter writer(out);
+void encode_message_to(const Message& message, int16_t version, std::string& out,
+                       RecordsReservations* reservations = nullptr) {
+  WireWriter writer(out, reservations);
   message.write_to(writer, version);
 }
 

@@ -54,15 +54,17 @@ void append_request_frame(const RequestHeader& header, const Request& body, std:
 }
 
 // Appends a whole response frame: int32 size, response header (version from
-// response_header_version), body at `api_version`.
+// response_header_version), body at `api_version`. With `reservations`, the
+// body's records fields may be left for the caller to fill (wire_writer.h).
 template <typename Response>
-void append_response_frame(int32_t correlation_id, int16_t api_version, const Response& body, std::string& out) {
+void append_response_frame(int32_t correlation_id, int16_t api_version, const Response& body, std::string& out,
+                           RecordsReservations* reservations = nullptr) {
   const size_t start = out.size();
   out.append(4, '\0');
   ResponseHeader header;
   header.correlation_id = correlation_id;
   encode_message_to(header, response_header_version(Response::kApiKey, api_version), out);
-  encode_message_to(body, api_version, out);
+  encode_message_to(body, api_version, out, reservations);
   WireWriter::patch_int32(out, start, static_cast<int32_t>(out.size() - start - 4));
 }
 

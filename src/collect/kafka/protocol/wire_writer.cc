@@ -60,6 +60,24 @@ void WireWriter::write_nullable_bytes(const std::optional<std::string>& v, bool 
   }
 }
 
+void WireWriter::write_records(const std::optional<std::string>& v, bool compact) {
+  if (reservations_ == nullptr || reservations_->positions.size() >= reservations_->sizes.size()) {
+    return write_nullable_bytes(v, compact);
+  }
+  const std::optional<size_t> size = reservations_->sizes[reservations_->positions.size()];
+  if (!size) {
+    reservations_->positions.push_back(std::string::npos);
+    return write_nullable_bytes(v, compact);
+  }
+  if (compact) {
+    write_uvarint(*size + 1);
+  } else {
+    write_int32(static_cast<int32_t>(*size));
+  }
+  reservations_->positions.push_back(out_.size());
+  out_.resize(out_.size() + *size);
+}
+
 void WireWriter::write_array_length(size_t count, bool compact) {
   if (compact) {
     write_uvarint(count + 1);

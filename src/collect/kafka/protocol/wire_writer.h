@@ -16,9 +16,21 @@
 
 namespace loch::kafka {
 
+// Records fields whose bytes the caller writes after encoding (a Fetch
+// response's batches read from the log straight into the output buffer, so
+// they are copied once). Entries are taken in the order records fields are
+// written: a size makes the writer emit the length prefix and reserve that
+// many bytes, noting where they start in `positions`; nullopt writes the
+// field's own value (and notes std::string::npos).
+struct RecordsReservations {
+  std::vector<std::optional<size_t>> sizes;
+  std::vector<size_t> positions;
+};
+
 class WireWriter {
  public:
-  explicit WireWriter(std::string& out) : out_(out) {}
+  explicit WireWriter(std::string& out, RecordsReservations* reservations = nullptr)
+      : out_(out), reservations_(reservations) {}
 
   std::string& buffer() { return out_; }
 
@@ -37,6 +49,9 @@ class WireWriter {
   void write_nullable_string(const std::optional<std::string>& v, bool compact);
   void write_bytes(std::string_view v, bool compact);
   void write_nullable_bytes(const std::optional<std::string>& v, bool compact);
+  // A nullable `records` field: as write_nullable_bytes, or a reservation
+  // (RecordsReservations) when the writer has one for this field.
+  void write_records(const std::optional<std::string>& v, bool compact);
   void write_array_length(size_t count, bool compact);
   void write_null_array(bool compact);
   void write_raw(std::string_view bytes) { out_.append(bytes); }
@@ -58,6 +73,7 @@ class WireWriter {
   }
 
   std::string& out_;
+  RecordsReservations* reservations_;
 };
 
 }  // namespace loch::kafka

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/kafka_client_options.h"
+#include "cli/pipeline_run_command.h"
 #include "common/shutdown.h"
 #include "process/pipeline/event_time_engine.h"
 #include "process/source/event_extractor.h"
@@ -158,6 +159,8 @@ void register_pipeline_command(CLI::App& app, Settings& settings, int* exit_code
     *exit_code =
         run_kafka_command("pipeline preview", settings, options->client, [&] { return preview_pipeline(*options); });
   });
+
+  register_pipeline_run_command(command, settings, exit_code);
 }
 
 }  // namespace loch::cli

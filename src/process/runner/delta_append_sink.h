@@ -1,0 +1,77 @@
+// DeltaAppendSink: a pipeline's micro-batches appended to a Delta table,
+// exactly once (doc/pipelines.md, "Exactly once").
+//
+// Each append is ONE Delta commit holding the batch's data files and one
+// `txn` action per source partition the batch read (appId
+// "<pipeline>/<topic>/<partition>", version = the next offset to read), so
+// the data and the position it was read up to become visible together. On
+// restart the pipeline starts from committed_offsets(), never from a
+// consumer group. The table is created by the first append, with the
+// query's columns and the sink's partition columns.
+//
+// Replays are harmless twice over:
+//   - an append whose every partition is already committed at or past the
+//     batch's next offset is skipped (nothing written);
+//   - with `skip_committed_rows`, rows whose (_topic, _partition, _offset)
+//     lies before the table's committed offset are left out, so a replayed
+//     batch that straddles the last commit (different batch boundaries after
+//     a restart) adds only what is new. Tables written beside the main sink
+//     (late events, poison records) rely on this.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "process/pipeline/event.h"
+#include "store/delta/transaction.h"
+
+namespace loch::sql {
+class Connection;
+}
+
+namespace loch::runner {
+
+using pipeline::SourcePartition;
+using Offsets = std::map<SourcePartition, int64_t>;
+
+struct SinkTable {
+  std::filesystem::path root;   // the table's directory
+  std::string display_name;     // e.g. bronze.clicks, for messages
+  std::vector<std::string> partition_by;
+  std::optional<int64_t> target_file_size_bytes;  // delta.targetFileSize when the table is created
+};
+
+struct AppendOutcome {
+  bool skipped = false;        // every offset was committed already: nothing written
+  int64_t version = -1;        // the Delta version created (or the table's, when skipped)
+  int64_t rows = 0;
+  int64_t files = 0;
+};
+
+class DeltaAppendSink {
+ public:
+  DeltaAppendSink(SinkTable table, std::string pipeline);
+
+  // The next offset of every partition this pipeline committed to the table
+  // (empty when there is no table yet).
+  Result<Offsets> committed_offsets(sql::Connection& connection) const;
+  // The table's latest version, -1 when it does not exist.
+  Result<int64_t> version(sql::Connection& connection) const;
+
+  // Appends the rows of `query` (DuckDB SQL) with the txn actions of
+  // `next_offsets`. JSON and UUID columns are stored as strings.
+  Result<AppendOutcome> append(sql::Connection& connection, const std::string& query, const Offsets& next_offsets,
+                               bool skip_committed_rows = false);
+
+  const SinkTable& table() const { return table_; }
+
+ private:
+  SinkTable table_;
+  std::string pipeline_;
+};
+
+}  // namespace loch::runner

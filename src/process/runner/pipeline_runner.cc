@@ -1,0 +1,362 @@
+#include "process/runner/pipeline_runner.h"
+
+#include <chrono>
+#include <ctime>
+#include <queue>
+#include <tuple>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "common/shutdown.h"
+#include "process/pipeline/event_time_engine.h"
+#include "process/pipeline/state_store.h"
+#include "process/pipeline/txn_offsets.h"
+#include "process/runner/staging_tables.h"
+#include "process/sink/cdc_sink.h"
+#include "process/source/event_extractor.h"
+#include "process/source/kafka_source.h"
+#include "process/source/record_format.h"
+#include "store/sql/database.h"
+
+namespace loch::runner {
+
+namespace fs = std::filesystem;
+using pipeline::PipelineDefinition;
+using pipeline::SinkDefinition;
+using pipeline::TriggerDefinition;
+
+namespace {
+
+pipeline::TimestampMs wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string iso_time(pipeline::TimestampMs ms) {
+  std::time_t seconds = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:03d}Z", buffer, static_cast<int>(((ms % 1000) + 1000) % 1000));
+}
+
+// The batch's records merged across partitions by their Kafka timestamps,
+// each partition's records kept in offset order. librdkafka hands a batch
+// over partition by partition; judged in that order, one partition's events
+// would run ahead of the others' and the watermark (the minimum over the
+// partitions) would stay back for the whole first partition. Merging by
+// timestamp approximates the order the events were produced in, and is the
+// same on every replay of the same records.
+std::vector<const source::SourceRecord*> in_arrival_order(const std::vector<source::SourceRecord>& records) {
+  std::map<SourcePartition, std::vector<const source::SourceRecord*>> by_partition;
+  for (const auto& record : records) by_partition[record.source].push_back(&record);
+  using Head = std::tuple<int64_t, size_t, size_t>;  // timestamp, partition index, position
+  std::priority_queue<Head, std::vector<Head>, std::greater<>> heads;
+  std::vector<const std::vector<const source::SourceRecord*>*> queues;
+  for (const auto& [partition, queue] : by_partition) {
+    heads.emplace(queue.front()->timestamp_ms, queues.size(), 0);
+    queues.push_back(&queue);
+  }
+  std::vector<const source::SourceRecord*> out;
+  out.reserve(records.size());
+  while (!heads.empty()) {
+    auto [timestamp, index, position] = heads.top();
+    heads.pop();
+    const auto& queue = *queues[index];
+    out.push_back(queue[position]);
+    if (position + 1 < queue.size()) heads.emplace(queue[position + 1]->timestamp_ms, index, position + 1);
+  }
+  return out;
+}
+
+class PipelineRun {
+ public:
+  PipelineRun(const PipelineDefinition& definition, const RunOptions& options)
+      : definition_(definition), options_(options) {}
+
+  Status run();
+
+ private:
+  Status open();
+  Status restore_state();
+  Status process(const source::MicroBatch& batch);
+  bool stop_requested() const {
+    return ShutdownSignal::requested() || (options_.stop != nullptr && options_.stop->load());
+  }
+  // Sleeps up to `ms`, waking early when a stop is requested.
+  void pause(pipeline::TimestampMs ms) const {
+    auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    while (!stop_requested() && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  SinkTable side_table(const std::string& table) const {
+    return SinkTable{lake_table_root(options_.data_dir, definition_.sink.zone, table),
+                     definition_.sink.zone + "." + table, {}, std::nullopt};
+  }
+  std::string output_query() const;
+  Result<AppendOutcome> commit_output(const Offsets& next_offsets);
+
+  const PipelineDefinition& definition_;
+  const RunOptions& options_;
+  TriggerDefinition trigger_;
+  std::unique_ptr<sql::Database> database_;
+  std::optional<sql::Connection> connection_;
+  std::optional<DeltaAppendSink> sink_;
+  std::optional<DeltaAppendSink> late_sink_;
+  std::optional<DeltaAppendSink> dlq_sink_;
+  std::unique_ptr<source::KafkaSource> source_;
+  std::unique_ptr<source::RecordFormat> format_;
+  std::optional<pipeline::EventTimeEngine> engine_;
+  std::optional<source::EventExtractor> extractor_;
+  std::unique_ptr<pipeline::StateStore> state_;
+  int64_t table_version_ = -1;
+  int64_t batches_ = 0;
+};
+
+Status PipelineRun::open() {
+  trigger_ = options_.trigger.value_or(definition_.trigger);
+  LOCH_ASSIGN_OR_RETURN(database_, sql::Database::open(":memory:", {{"threads", "1"}}));
+  LOCH_ASSIGN_OR_RETURN(auto connection, database_->connect());
+  connection_.emplace(std::move(connection));
+  // Dates and timestamps in the transform SQL mean UTC, whatever the machine's zone.
+  LOCH_RETURN_IF_ERROR(connection_->execute("SET TimeZone = 'UTC'"));
+
+  const SinkDefinition& sink = definition_.sink;
+  sink_.emplace(SinkTable{lake_table_root(options_.data_dir, sink.zone, sink.table), sink.zone + "." + sink.table,
+                          sink.partition_by, sink.target_file_size_bytes},
+                definition_.name);
+  dlq_sink_.emplace(side_table(sink.table + "_dlq"), definition_.name);
+  LOCH_ASSIGN_OR_RETURN(table_version_, sink_->version(*connection_));
+
+  LOCH_ASSIGN_OR_RETURN(format_, source::make_record_format(definition_.format));
+  if (auto spec = definition_.event_time_spec()) {
+    LOCH_ASSIGN_OR_RETURN(auto engine, pipeline::EventTimeEngine::create(*spec));
+    engine_.emplace(std::move(engine));
+    std::string late_table = sink.late_table.empty() ? sink.table + "_late" : sink.late_table;
+    // late_table may be written zone.table.
+    if (auto dot = late_table.find('.'); dot != std::string::npos) late_table = late_table.substr(dot + 1);
+    late_sink_.emplace(side_table(late_table), definition_.name);
+    LOCH_RETURN_IF_ERROR(restore_state());
+  }
+
+  pipeline::SourceDefinition source_definition = definition_.source;
+  for (const auto& [name, value] : options_.extra_properties) source_definition.properties[name] = value;
+  source::KafkaSourceOptions source_options;
+  source_options.default_bootstrap_servers = options_.default_bootstrap;
+  LOCH_ASSIGN_OR_RETURN(source_, source::KafkaSource::open(source_definition, source_options));
+  LOCH_ASSIGN_OR_RETURN(Offsets start, sink_->committed_offsets(*connection_));
+  LOCH_RETURN_IF_ERROR(source_->assign(start));
+  if (engine_) {
+    LOCH_ASSIGN_OR_RETURN(auto partitions, source_->partitions());
+    for (const auto& partition : partitions) engine_->add_partition(partition, wall_clock_ms());
+  }
+  return Status::ok();
+}
+
+// The state must be that of the table's version: restored from the
+// checkpoint written under it (a newer one belongs to a commit that never
+// happened and is dropped by restore()).
+Status PipelineRun::restore_state() {
+  fs::path dir = options_.data_dir / "state" / definition_.name;
+  if (table_version_ < 0) {
+    // No output yet: state left from an earlier table of this name is stale.
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+    if (ec) return Status::io_error("cannot remove " + dir.string() + ": " + ec.message());
+  }
+  LOCH_ASSIGN_OR_RETURN(state_, pipeline::StateStore::open(dir));
+  if (table_version_ < 0) return Status::ok();
+  Status restored = engine_->restore(*state_, TableVersion(table_version_));
+  if (!restored.is_ok()) {
+    return restored.with_context("pipeline " + definition_.name + ": state for version " +
+                                 std::to_string(table_version_) + " of " + sink_->table().display_name +
+                                 " (delete the table and " + dir.string() + " to rebuild from the topics)");
+  }
+  return Status::ok();
+}
+
+std::string PipelineRun::output_query() const {
+  std::string query = definition_.sql.empty() ? "SELECT * FROM batch" : definition_.sql;
+  while (!query.empty() && (query.back() == ';' || std::isspace(static_cast<unsigned char>(query.back())))) {
+    query.pop_back();
+  }
+  if (definition_.sink.zone == "bronze") {
+    // Bronze keeps when each record landed, and is partitioned by that day.
+    pipeline::TimestampMs now = wall_clock_ms();
+    query = fmt::format(
+        "SELECT *, CAST(epoch_ms({0}) AS TIMESTAMPTZ) AS _ingested_at, CAST(epoch_ms({0}) AS DATE) AS _ingested_date "
+        "FROM ({1}) AS transformed",
+        now, query);
+  }
+  return query;
+}
+
+Status PipelineRun::process(const source::MicroBatch& batch) {
+  BatchReport report;
+  report.pipeline = definition_.name;
+  report.batch = ++batches_;
+  report.records = static_cast<int64_t>(batch.records.size());
+  report.next_offsets = batch.next_offsets;
+  pipeline::TimestampMs now = wall_clock_ms();
+
+  decode::ColumnBatch columns;
+  std::vector<PoisonRecord> poison;
+  std::vector<const source::SourceRecord*> decoded;
+  for (const source::SourceRecord* next : in_arrival_order(batch.records)) {
+    const source::SourceRecord& record = *next;
+    size_t before = columns.rows();
+    Status status = format_->decode(record, columns);
+    if (!status.is_ok()) {
+      poison.push_back({&record, status.message()});
+      continue;
+    }
+    if (columns.rows() > before) decoded.push_back(&record);
+  }
+  sql::Connection& connection = *connection_;
+  LOCH_RETURN_IF_ERROR(stage_records(connection, format_->columns(), columns));
+
+  if (engine_) {
+    if (!extractor_ && !format_->columns().empty()) {
+      LOCH_ASSIGN_OR_RETURN(auto extractor, source::EventExtractor::create(definition_, format_->columns()));
+      extractor_.emplace(std::move(extractor));
+    }
+    std::vector<RowVerdict> verdicts(columns.rows());
+    pipeline::Event event;
+    for (size_t row = 0; row < columns.rows(); ++row) {
+      Status extracted = extractor_->extract(columns, row, event);
+      if (!extracted.is_ok()) {
+        verdicts[row] = {StagedVerdict::kPoison, extracted.message(), pipeline::kNoTimestamp};
+        poison.push_back({decoded[row], extracted.message()});
+        continue;
+      }
+      pipeline::EventOutcome outcome = engine_->process(event, now);
+      switch (outcome.verdict) {
+        case pipeline::Verdict::kAccepted: break;
+        case pipeline::Verdict::kLate:
+          verdicts[row] = {StagedVerdict::kLate, std::move(outcome.reason), outcome.watermark_ms};
+          ++report.late;
+          break;
+        case pipeline::Verdict::kDuplicate:
+          verdicts[row] = {StagedVerdict::kDuplicate, std::move(outcome.reason), outcome.watermark_ms};
+          ++report.duplicates;
+          break;
+      }
+    }
+    engine_->on_processing_time(now);
+    engine_->end_batch();
+    LOCH_RETURN_IF_ERROR(stage_verdicts(connection, columns, verdicts));
+    if (definition_.options.window) {
+      LOCH_RETURN_IF_ERROR(stage_window_results(connection, definition_, engine_->take_results()));
+    }
+    report.watermark_ms = engine_->watermark();
+  }
+  report.poison = static_cast<int64_t>(poison.size());
+  LOCH_RETURN_IF_ERROR(create_batch_views(connection, engine_.has_value(), definition_.options.window.has_value()));
+
+  // The state goes under the version the main commit will create, before
+  // that commit: a crash in between leaves a checkpoint newer than the
+  // table, which the restart discards.
+  const int64_t expected_version = table_version_ + 1;
+  if (engine_) LOCH_RETURN_IF_ERROR(engine_->checkpoint(*state_, TableVersion(expected_version)));
+  // Side tables first: they skip rows before their own offsets, so a replay
+  // after a crash between them and the main commit writes nothing twice.
+  if (!poison.empty()) {
+    LOCH_RETURN_IF_ERROR(stage_poison(connection, poison));
+    LOCH_ASSIGN_OR_RETURN(
+        auto written,
+        dlq_sink_->append(connection,
+                          "SELECT * EXCLUDE (_timestamp_ms), CAST(epoch_ms(_timestamp_ms) AS TIMESTAMPTZ) AS _timestamp, "
+                          "CAST(epoch_ms(" + std::to_string(now) + ") AS TIMESTAMPTZ) AS _failed_at FROM poison",
+                          batch.next_offsets, true));
+    (void)written;
+  }
+  if (report.late > 0) {
+    LOCH_ASSIGN_OR_RETURN(auto written, late_sink_->append(connection, "SELECT * FROM late_rows", batch.next_offsets, true));
+    (void)written;
+  }
+  auto outcome = commit_output(batch.next_offsets);
+  if (!outcome.is_ok()) return outcome.status().with_context("pipeline " + definition_.name);
+  if (!outcome->skipped && engine_ && outcome->version != expected_version) {
+    return Status::conflict("pipeline " + definition_.name + ": " + sink_->table().display_name +
+                            " was written by another writer (committed version " + std::to_string(outcome->version) +
+                            ", expected " + std::to_string(expected_version) + "); stopping");
+  }
+  table_version_ = outcome->version;
+  report.rows = outcome->rows;
+  report.version = outcome->version;
+  if (options_.on_batch) options_.on_batch(report);
+  return Status::ok();
+}
+
+// The main table's commit: an append, or (sink modes merge and scd2) the
+// CDC sinks applying the batch's changes per merge key.
+Result<AppendOutcome> PipelineRun::commit_output(const Offsets& next_offsets) {
+  sql::Connection& connection = *connection_;
+  const SinkDefinition& sink = definition_.sink;
+  if (sink.mode == SinkDefinition::Mode::kAppend) return sink_->append(connection, output_query(), next_offsets);
+  LOCH_RETURN_IF_ERROR(connection.execute("CREATE OR REPLACE VIEW sink_input AS " + output_query()));
+  std::vector<sink::CdcTxnMark> marks;
+  for (const auto& [partition, next] : next_offsets) {
+    marks.push_back({pipeline::txn_app_id(definition_.name, partition), next});
+  }
+  const auto& root = sink_->table().root;
+  auto applied = sink.mode == SinkDefinition::Mode::kMerge
+                     ? sink::apply_scd1(connection, root, sink.merge_keys, "sink_input", marks)
+                     : sink::apply_scd2(connection, root, sink.merge_keys, "sink_input", marks);
+  if (!applied.is_ok()) return applied.status();
+  AppendOutcome outcome;
+  outcome.skipped = applied->skipped || !applied->version;
+  outcome.version = applied->version.value_or(table_version_);
+  outcome.rows = sink.mode == SinkDefinition::Mode::kMerge ? applied->upserted + applied->deleted
+                                                           : applied->versions_inserted + applied->versions_closed;
+  return outcome;
+}
+
+Status PipelineRun::run() {
+  LOCH_RETURN_IF_ERROR(open());
+  while (!stop_requested()) {
+    LOCH_ASSIGN_OR_RETURN(source::MicroBatch batch, source_->next_batch());
+    if (!batch.records.empty()) {
+      LOCH_RETURN_IF_ERROR(process(batch));
+    } else if (engine_) {
+      engine_->on_processing_time(wall_clock_ms());
+    }
+    if (trigger_.kind == TriggerDefinition::Kind::kAvailableNow) {
+      if (batch.caught_up) break;
+      continue;
+    }
+    // interval: once the topics are drained, wait for the next tick;
+    // continuous: next_batch() itself waits for records.
+    bool drained = static_cast<int64_t>(batch.records.size()) < definition_.source.max_batch_records;
+    if (trigger_.kind == TriggerDefinition::Kind::kInterval && drained) pause(trigger_.interval_ms);
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+fs::path lake_table_root(const fs::path& data_dir, const std::string& zone, const std::string& table) {
+  return data_dir / "lake" / zone / table;
+}
+
+Status run_pipeline(const PipelineDefinition& definition, const RunOptions& options) {
+  PipelineRun run(definition, options);
+  return run.run();
+}
+
+std::string format_batch_report(const BatchReport& report) {
+  std::string offsets;
+  for (const auto& [partition, next] : report.next_offsets) {
+    offsets += fmt::format("{}{}/{}:{}", offsets.empty() ? "" : ",", partition.topic, partition.partition, next);
+  }
+  std::string line = fmt::format("{} batch={} records={} rows={} late={} duplicates={} poison={} version={} offsets={}",
+                                 report.pipeline, report.batch, report.records, report.rows, report.late,
+                                 report.duplicates, report.poison, report.version, offsets);
+  if (report.watermark_ms != pipeline::kNoTimestamp) line += " watermark=" + iso_time(report.watermark_ms);
+  return line;
+}
+
+}  // namespace loch::runner

@@ -1,0 +1,154 @@
+#include "process/runner/staging_tables.h"
+
+#include "process/ingest/column_batch_appender.h"
+
+namespace loch::runner {
+namespace {
+
+std::string sql_identifier(const std::string& name) {
+  std::string out = "\"";
+  for (char c : name) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+std::string_view verdict_name(StagedVerdict verdict) {
+  switch (verdict) {
+    case StagedVerdict::kAccepted: return "accepted";
+    case StagedVerdict::kLate: return "late";
+    case StagedVerdict::kDuplicate: return "duplicate";
+    case StagedVerdict::kPoison: return "poison";
+  }
+  return "?";
+}
+
+bool is_count(pipeline::AggregateKind kind) {
+  return kind == pipeline::AggregateKind::kCount || kind == pipeline::AggregateKind::kCountAll ||
+         kind == pipeline::AggregateKind::kCountDistinct;
+}
+
+// EventExtractor's group key: values joined by U+001F, null as "\N".
+std::vector<std::string> split_key(const std::string& key, size_t parts) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t i = 0; i + 1 < parts; ++i) {
+    size_t sep = key.find('\x1f', start);
+    if (sep == std::string::npos) break;
+    out.push_back(key.substr(start, sep - start));
+    start = sep + 1;
+  }
+  out.push_back(key.substr(start));
+  out.resize(parts);
+  return out;
+}
+
+}  // namespace
+
+Status stage_records(sql::Connection& connection, const std::vector<decode::ColumnSpec>& columns,
+                     const decode::ColumnBatch& batch) {
+  LOCH_RETURN_IF_ERROR(connection.execute("DROP VIEW IF EXISTS batch; DROP VIEW IF EXISTS late_rows; "
+                                          "DROP TABLE IF EXISTS batch_all; " +
+                                          ingest::create_table_sql("batch_all", columns)));
+  if (batch.rows() == 0) return Status::ok();
+  return ingest::append_column_batch(connection, "batch_all", batch);
+}
+
+Status stage_verdicts(sql::Connection& connection, const decode::ColumnBatch& batch,
+                      const std::vector<RowVerdict>& verdicts) {
+  LOCH_RETURN_IF_ERROR(connection.execute(
+      "CREATE OR REPLACE TABLE verdicts (_topic VARCHAR, _partition INTEGER, _offset BIGINT, verdict VARCHAR, "
+      "reason VARCHAR, watermark_ms BIGINT)"));
+  LOCH_ASSIGN_OR_RETURN(auto appender, connection.appender("main", "verdicts"));
+  for (size_t row = 0; row < verdicts.size(); ++row) {
+    const RowVerdict& v = verdicts[row];
+    LOCH_RETURN_IF_ERROR(appender.append_varchar(batch.column(0).texts()[row]));
+    LOCH_RETURN_IF_ERROR(appender.append_int32(static_cast<int32_t>(batch.column(1).ints()[row])));
+    LOCH_RETURN_IF_ERROR(appender.append_int64(batch.column(2).ints()[row]));
+    LOCH_RETURN_IF_ERROR(appender.append_varchar(verdict_name(v.verdict)));
+    LOCH_RETURN_IF_ERROR(v.reason.empty() ? appender.append_null() : appender.append_varchar(v.reason));
+    LOCH_RETURN_IF_ERROR(v.watermark_ms == pipeline::kNoTimestamp ? appender.append_null()
+                                                                  : appender.append_int64(v.watermark_ms));
+    LOCH_RETURN_IF_ERROR(appender.end_row());
+  }
+  return appender.close();
+}
+
+Status stage_window_results(sql::Connection& connection, const pipeline::PipelineDefinition& definition,
+                            const std::vector<pipeline::WindowResult>& results) {
+  const auto& options = definition.options;
+  std::string create = "CREATE OR REPLACE TABLE window_results (";
+  for (const std::string& column : options.group_by) create += sql_identifier(column) + " VARCHAR, ";
+  create += "_window_start_ms BIGINT, _window_end_ms BIGINT";
+  for (const auto& aggregate : options.aggregates) {
+    create += ", " + sql_identifier(aggregate.output_column) + (is_count(aggregate.kind) ? " BIGINT" : " DOUBLE");
+  }
+  LOCH_RETURN_IF_ERROR(connection.execute(create + ")"));
+  LOCH_ASSIGN_OR_RETURN(auto appender, connection.appender("main", "window_results"));
+  for (const pipeline::WindowResult& result : results) {
+    if (result.kind != pipeline::WindowResult::Kind::kFinal) {
+      return Status::not_supported(definition.file.string() +
+                                   ": options.emit: updates needs an upsert sink (mode merge), not built yet; "
+                                   "use emit: final");
+    }
+    for (const std::string& value : split_key(result.key, options.group_by.size())) {
+      LOCH_RETURN_IF_ERROR(value == "\\N" ? appender.append_null() : appender.append_varchar(value));
+    }
+    LOCH_RETURN_IF_ERROR(appender.append_int64(result.bounds.start));
+    LOCH_RETURN_IF_ERROR(appender.append_int64(result.bounds.end));
+    for (size_t i = 0; i < options.aggregates.size(); ++i) {
+      const auto& value = result.values.at(i);
+      if (value.is_null) {
+        LOCH_RETURN_IF_ERROR(appender.append_null());
+      } else if (is_count(options.aggregates[i].kind)) {
+        LOCH_RETURN_IF_ERROR(appender.append_int64(static_cast<int64_t>(value.number)));
+      } else {
+        LOCH_RETURN_IF_ERROR(appender.append_double(value.number));
+      }
+    }
+    LOCH_RETURN_IF_ERROR(appender.end_row());
+  }
+  return appender.close();
+}
+
+Status stage_poison(sql::Connection& connection, const std::vector<PoisonRecord>& records) {
+  LOCH_RETURN_IF_ERROR(connection.execute(
+      "CREATE OR REPLACE TABLE poison (_topic VARCHAR, _partition INTEGER, _offset BIGINT, _timestamp_ms BIGINT, "
+      "_key BLOB, value BLOB, _error VARCHAR)"));
+  LOCH_ASSIGN_OR_RETURN(auto appender, connection.appender("main", "poison"));
+  for (const PoisonRecord& poison : records) {
+    const source::SourceRecord& r = *poison.record;
+    LOCH_RETURN_IF_ERROR(appender.append_varchar(r.source.topic));
+    LOCH_RETURN_IF_ERROR(appender.append_int32(r.source.partition));
+    LOCH_RETURN_IF_ERROR(appender.append_int64(r.offset));
+    LOCH_RETURN_IF_ERROR(appender.append_int64(r.timestamp_ms));
+    LOCH_RETURN_IF_ERROR(r.key ? appender.append(sql::Value::blob(*r.key)) : appender.append_null());
+    LOCH_RETURN_IF_ERROR(r.value ? appender.append(sql::Value::blob(*r.value)) : appender.append_null());
+    LOCH_RETURN_IF_ERROR(appender.append_varchar(poison.error));
+    LOCH_RETURN_IF_ERROR(appender.end_row());
+  }
+  return appender.close();
+}
+
+Status create_batch_views(sql::Connection& connection, bool has_event_time, bool has_window) {
+  std::string sql;
+  if (has_window) {
+    sql = "CREATE OR REPLACE VIEW batch AS SELECT * EXCLUDE (_window_start_ms, _window_end_ms), "
+          "CAST(epoch_ms(_window_start_ms) AS TIMESTAMPTZ) AS window_start, "
+          "CAST(epoch_ms(_window_end_ms) AS TIMESTAMPTZ) AS window_end FROM window_results;";
+  } else if (has_event_time) {
+    sql = "CREATE OR REPLACE VIEW batch AS SELECT b.* FROM batch_all b SEMI JOIN "
+          "(SELECT * FROM verdicts WHERE verdict = 'accepted') v USING (_topic, _partition, _offset);";
+  } else {
+    sql = "CREATE OR REPLACE VIEW batch AS SELECT * FROM batch_all;";
+  }
+  if (has_event_time) {
+    sql += "CREATE OR REPLACE VIEW late_rows AS SELECT b.*, v.reason AS _late_reason, "
+           "CAST(epoch_ms(v.watermark_ms) AS TIMESTAMPTZ) AS _watermark "
+           "FROM batch_all b JOIN verdicts v USING (_topic, _partition, _offset) WHERE v.verdict = 'late';";
+  }
+  return connection.execute(sql);
+}
+
+}  // namespace loch::runner

@@ -1,7 +1,10 @@
-// `loch group list|describe|reset-offsets`: consumer groups, and the replay
-// the course describes (move a group back to re-read a topic).
+// `loch group list|describe|reset-offsets|delete-offsets`: consumer groups,
+// and the replay the course describes (move a group back to re-read a topic).
 #include <iostream>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "cli/kafka_client_options.h"
 #include "cli/kafka_commands.h"
@@ -19,6 +22,7 @@ struct GroupOptions {
   bool to_latest = false;
   std::string to_datetime;
   int64_t to_offset = -1;
+  std::vector<std::string> topic_partitions;  // delete-offsets: "T" or "T:P"
 };
 
 Status list(GroupOptions& options) {
@@ -85,10 +89,38 @@ Status reset_offsets(GroupOptions& options) {
   return Status::ok();
 }
 
+Status delete_offsets(GroupOptions& options) {
+  LOCH_ASSIGN_OR_RETURN(auto config, options.client.client_config());
+  LOCH_ASSIGN_OR_RETURN(auto admin, AdminClient::connect(config));
+  std::vector<std::pair<std::string, int32_t>> partitions;
+  for (const std::string& spec : options.topic_partitions) {
+    const size_t colon = spec.rfind(':');
+    if (colon != std::string::npos) {
+      int32_t partition = -1;
+      try {
+        partition = std::stoi(spec.substr(colon + 1));
+      } catch (const std::exception&) {
+      }
+      if (partition < 0 || colon == 0) {
+        return Status::invalid_argument("--topic " + spec + ": expected TOPIC or TOPIC:PARTITION");
+      }
+      partitions.emplace_back(spec.substr(0, colon), partition);
+      continue;
+    }
+    LOCH_ASSIGN_OR_RETURN(auto topic, admin->describe_topic(spec));
+    for (const auto& p : topic.partitions) partitions.emplace_back(spec, p.partition);
+  }
+  LOCH_RETURN_IF_ERROR(admin->delete_group_offsets(options.group, partitions));
+  for (const auto& [topic, partition] : partitions) {
+    std::cout << "Group " << options.group << ": " << topic << "-" << partition << " offset deleted\n";
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 void register_group_command(CLI::App& app, Settings& settings, int* exit_code) {
-  CLI::App* group = app.add_subcommand("group", "List, describe and reset the offsets of consumer groups");
+  CLI::App* group = app.add_subcommand("group", "List, describe, reset and delete the offsets of consumer groups");
   group->require_subcommand(1);
   auto add = [&](const std::string& name, const std::string& help, Status (*action)(GroupOptions&),
                  const std::function<void(CLI::App*, GroupOptions&)>& extra) {
@@ -114,6 +146,12 @@ void register_group_command(CLI::App& app, Settings& settings, int* exit_code) {
         command->add_option("--to-datetime", options.to_datetime,
                             "To the first record at or after this time (UTC ISO-8601 or epoch ms)");
         command->add_option("--to-offset", options.to_offset, "To this offset on every partition");
+      });
+  add("delete-offsets", "Delete a group's committed offsets (of topics no active member consumes)", delete_offsets,
+      [](CLI::App* command, GroupOptions& options) {
+        command->add_option("group", options.group, "Group id")->required();
+        command->add_option("-t,--topic", options.topic_partitions, "TOPIC (every partition) or TOPIC:PARTITION; repeatable")
+            ->required();
       });
 }
 

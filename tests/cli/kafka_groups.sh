@@ -2,7 +2,8 @@
 # Consumer groups against `loch serve`: two kcat -G members share a
 # 4-partition topic and rebalance when one leaves; a librdkafka consumer
 # (tests/clients/group_consumer.c) commits, and after a restart of the broker
-# (SIGTERM, then kill -9) it resumes from its committed offsets.
+# (SIGTERM, then kill -9) it resumes from its committed offsets;
+# `loch group delete-offsets` then removes one partition's offset.
 source "$(dirname "$0")/../lib/assert.sh"
 source "$TESTS_LIB/serve.sh"
 
@@ -159,6 +160,17 @@ expect_eq "committed offsets after kill -9" "$(grep '^committed' third.err | sor
 committed 1 32
 committed 2 32
 committed 3 32"
+
+# OffsetDelete: the consumer left, so the group is empty and loses the
+# offset of partition 0 only.
+"$LOCH" group delete-offsets resume-group --topic resume:0 -b "$KAFKA" >deleted.out 2>deleted.err || {
+  cat deleted.err >&2
+  fail "group delete-offsets"
+}
+expect_eq "delete-offsets says what went" "$(cat deleted.out)" "Group resume-group: resume-0 offset deleted"
+expect_eq "partitions still committed" \
+  "$("$LOCH" group describe resume-group -b "$KAFKA" | awk '$1 == "resume" && $3 != "-" {print $2}' | sort | tr '\n' ' ')" \
+  "1 2 3 "
 stop_serve TERM
 
 finish

@@ -14,7 +14,7 @@ namespace {
 //
 // Group APIs stop where Kafka 3.x's classic protocol ends: OffsetCommit v9 and
 // OffsetFetch v9 carry the member epochs of the KIP-848 consumer protocol.
-constexpr std::array<SupportedApi, 31> kSupportedApis{{
+constexpr std::array<SupportedApi, 32> kSupportedApis{{
     {0, 3, 9},    // Produce
     {1, 4, 12},   // Fetch (v13+ addresses topics by id)
     {2, 1, 6},    // ListOffsets (v7+: max-timestamp and tiered-storage lookups)
@@ -42,6 +42,7 @@ constexpr std::array<SupportedApi, 31> kSupportedApis{{
     {37, 0, 3},   // CreatePartitions
     {42, 0, 2},   // DeleteGroups
     {44, 0, 1},   // IncrementalAlterConfigs
+    {47, 0, 0},   // OffsetDelete
     {60, 0, 1},   // DescribeCluster
     {61, 0, 0},   // DescribeProducers
     {65, 0, 0},   // DescribeTransactions
@@ -112,6 +113,7 @@ boost::asio::awaitable<HandlerReply> Broker::handle(IncomingRequest request) {
     case 37: co_return handle_create_partitions(*this, *frame);
     case 42: co_return handle_delete_groups(*this, *frame);
     case 44: co_return handle_incremental_alter_configs(*this, *frame);
+    case 47: co_return handle_offset_delete(*this, *frame);
     case 60: co_return handle_describe_cluster(*this, *frame);
     case 61: co_return handle_describe_producers(*this, *frame);
     case 65: co_return handle_describe_transactions(*this, *frame);

@@ -117,6 +117,7 @@ HandlerReply handle_offset_fetch(Broker& broker, const RequestFrame& frame);
 HandlerReply handle_describe_groups(Broker& broker, const RequestFrame& frame);
 HandlerReply handle_list_groups(Broker& broker, const RequestFrame& frame);
 HandlerReply handle_delete_groups(Broker& broker, const RequestFrame& frame);
+HandlerReply handle_offset_delete(Broker& broker, const RequestFrame& frame);
 // Idempotent producers and transactions (init_producer_id_handler.cc, ...).
 HandlerReply handle_init_producer_id(Broker& broker, const RequestFrame& frame);
 HandlerReply handle_add_partitions_to_txn(Broker& broker, const RequestFrame& frame);

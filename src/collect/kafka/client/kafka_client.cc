@@ -360,6 +360,35 @@ Status AdminClient::set_group_offsets(const std::string& group_id, const std::ve
   return Status::ok();
 }
 
+Status AdminClient::delete_group_offsets(const std::string& group_id,
+                                         const std::vector<std::pair<std::string, int32_t>>& partitions) {
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size()));
+  for (const auto& [topic, partition] : partitions) rd_kafka_topic_partition_list_add(list, topic.c_str(), partition);
+  rd_kafka_DeleteConsumerGroupOffsets_t* request = rd_kafka_DeleteConsumerGroupOffsets_new(group_id.c_str(), list);
+  rd_kafka_topic_partition_list_destroy(list);
+  AdminCall call(rk_, RD_KAFKA_ADMIN_OP_DELETECONSUMERGROUPOFFSETS, config_.timeout);
+  rd_kafka_DeleteConsumerGroupOffsets(rk_, &request, 1, call.options(), call.queue());
+  rd_kafka_DeleteConsumerGroupOffsets_destroy(request);
+  LOCH_RETURN_IF_ERROR(call.wait("delete offsets of group " + group_id));
+  size_t count = 0;
+  auto groups = rd_kafka_DeleteConsumerGroupOffsets_result_groups(
+      rd_kafka_event_DeleteConsumerGroupOffsets_result(call.event()), &count);
+  for (size_t i = 0; i < count; ++i) {
+    if (const rd_kafka_error_t* error = rd_kafka_group_result_error(groups[i])) {
+      return rd_error("delete offsets of group " + group_id, rd_kafka_error_code(error), rd_kafka_error_string(error));
+    }
+    const auto* result = rd_kafka_group_result_partitions(groups[i]);
+    for (int p = 0; result && p < result->cnt; ++p) {
+      if (result->elems[p].err) {
+        return rd_error("delete offset of " + std::string(result->elems[p].topic) + "-" +
+                            std::to_string(result->elems[p].partition) + " for group " + group_id,
+                        result->elems[p].err);
+      }
+    }
+  }
+  return Status::ok();
+}
+
 Result<int64_t> AdminClient::offset_for_time(const std::string& topic, int32_t partition, int64_t timestamp_ms) {
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
   rd_kafka_topic_partition_list_add(list, topic.c_str(), partition)->offset = timestamp_ms;

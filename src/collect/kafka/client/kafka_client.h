@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -84,6 +85,10 @@ class AdminClient {
   Result<GroupInfo> describe_group(const std::string& group_id);
   // Sets the committed offsets of an inactive group.
   Status set_group_offsets(const std::string& group_id, const std::vector<GroupOffset>& offsets);
+  // Deletes committed offsets of a group (OffsetDelete); each partition's
+  // error (GROUP_SUBSCRIBED_TO_TOPIC while a member consumes its topic) fails the call.
+  Status delete_group_offsets(const std::string& group_id,
+                              const std::vector<std::pair<std::string, int32_t>>& partitions);
   // The offset of the first record at or after `timestamp_ms` (the end when none).
   Result<int64_t> offset_for_time(const std::string& topic, int32_t partition, int64_t timestamp_ms);
 

@@ -25,6 +25,7 @@ std::string_view error_name(ErrorCode code) {
     case ErrorCode::kMemberIdRequired: return "MEMBER_ID_REQUIRED";
     case ErrorCode::kGroupMaxSizeReached: return "GROUP_MAX_SIZE_REACHED";
     case ErrorCode::kFencedInstanceId: return "FENCED_INSTANCE_ID";
+    case ErrorCode::kGroupSubscribedToTopic: return "GROUP_SUBSCRIBED_TO_TOPIC";
     case ErrorCode::kUnstableOffsetCommit: return "UNSTABLE_OFFSET_COMMIT";
   }
   return "UNKNOWN_ERROR_CODE";

@@ -31,6 +31,7 @@ enum class ErrorCode : int16_t {
   kMemberIdRequired = 79,
   kGroupMaxSizeReached = 81,
   kFencedInstanceId = 82,
+  kGroupSubscribedToTopic = 86,
   kUnstableOffsetCommit = 88,
 };
 

@@ -49,6 +49,12 @@
 
 namespace loch::kafka::groups {
 
+// OffsetDelete: a group-level error, else one error per partition asked for.
+struct DeleteOffsetsResult {
+  ErrorCode error = ErrorCode::kNone;
+  std::vector<std::pair<TopicPartition, ErrorCode>> partitions;
+};
+
 class GroupCoordinator {
  public:
   using Clock = std::function<Millis()>;
@@ -96,6 +102,11 @@ class GroupCoordinator {
   std::vector<DescribedGroup> describe_groups(const std::vector<std::string>& group_ids);
   ListGroupsResult list_groups(const ListGroupsRequest& request);
   std::vector<DeletedGroupResult> delete_groups(const std::vector<std::string>& group_ids);
+  // OffsetDelete (KIP-496): removes committed offsets, stored as tombstones.
+  // An Empty group loses every partition asked for; an active consumer
+  // group only those of topics no member subscribes to (the others answer
+  // GROUP_SUBSCRIBED_TO_TOPIC); another active group: NON_EMPTY_GROUP.
+  DeleteOffsetsResult delete_offsets(const std::string& group_id, const std::vector<TopicPartition>& partitions);
 
   // Expires members whose session ran out and MEMBER_ID_REQUIRED ids never
   // used, ends join phases whose delay or rebalance timeout passed, and

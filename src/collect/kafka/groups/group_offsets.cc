@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <set>
 
 #include "collect/kafka/groups/consumer_offsets_records.h"
+#include "collect/kafka/groups/consumer_subscription.h"
 #include "collect/kafka/groups/group_coordinator.h"
 
 namespace loch::kafka::groups {
@@ -397,6 +399,66 @@ std::vector<DeletedGroupResult> GroupCoordinator::delete_groups(const std::vecto
     spdlog::info("group {}: deleted", id);
   }
   return out;
+}
+
+DeleteOffsetsResult GroupCoordinator::delete_offsets(const std::string& group_id,
+                                                     const std::vector<TopicPartition>& partitions) {
+  DeleteOffsetsResult result;
+  std::lock_guard lock(mutex_);
+  if (auto error = availability_error()) {
+    result.error = *error;
+    return result;
+  }
+  if (group_id.empty()) {
+    result.error = ErrorCode::kInvalidGroupId;
+    return result;
+  }
+  Group* group = find_group(group_id);
+  if (group == nullptr || group->is(GroupState::kDead)) {
+    result.error = ErrorCode::kGroupIdNotFound;
+    return result;
+  }
+  // Topics some member consumes: their offsets are in use. As in Kafka, a
+  // member whose metadata is not a consumer subscription subscribes to none.
+  std::set<std::string> subscribed;
+  if (!group->is(GroupState::kEmpty)) {
+    if (group->protocol_type != "consumer") {
+      result.error = ErrorCode::kNonEmptyGroup;
+      return result;
+    }
+    for (const auto& [id, member] : group->members()) {
+      for (const JoinGroupProtocol& protocol : member.protocols) {
+        if (group->protocol_name && protocol.name != *group->protocol_name) continue;
+        if (auto topics = subscribed_topics(protocol.metadata)) subscribed.insert(topics->begin(), topics->end());
+        break;
+      }
+    }
+  }
+  std::vector<OffsetsRecord> tombstones;
+  std::vector<TopicPartition> deleted;
+  for (const TopicPartition& tp : partitions) {
+    if (subscribed.contains(tp.topic)) {
+      result.partitions.emplace_back(tp, ErrorCode::kGroupSubscribedToTopic);
+      continue;
+    }
+    result.partitions.emplace_back(tp, ErrorCode::kNone);
+    if (group->offsets.contains(tp)) {
+      tombstones.push_back(
+          {group_id, encode_offset_commit_key({group_id, tp.topic, tp.partition}), std::nullopt});
+      deleted.push_back(tp);
+    }
+  }
+  if (tombstones.empty()) return result;
+  if (Status stored = store_.append(tombstones); !stored.is_ok()) {
+    spdlog::warn("group {}: cannot store the deletion of {} offsets: {}", group_id, tombstones.size(),
+                 stored.to_string());
+    result.error = ErrorCode::kCoordinatorNotAvailable;
+    result.partitions.clear();
+    return result;
+  }
+  for (const TopicPartition& tp : deleted) group->offsets.erase(tp);
+  spdlog::info("group {}: deleted the committed offsets of {} partitions", group_id, deleted.size());
+  return result;
 }
 
 }  // namespace loch::kafka::groups

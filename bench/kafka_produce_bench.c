@@ -1,4 +1,4 @@
-/* kafka_produce_bench BOOTSTRAP RECORDS
+/* kafka_produce_bench BOOTSTRAP RECORDS [exactly-once ROUNDS]
  *
  * The broker benchmarks of issue 6, with librdkafka as the client, each a
  * ratio against a baseline run in the same process:
@@ -8,7 +8,10 @@
  *   3. produce latency p50/p99 at half the measured maximum rate;
  *   4. exactly-once (issue 7): idempotent produce against plain acks=all,
  *      and transactional produce (100 ms transactions) against idempotent.
- * Records/s are printed with their ratios. */
+ * Records/s are printed with their ratios. With `exactly-once ROUNDS` only
+ * step 4 runs, ROUNDS times with plain acks=all, idempotent and
+ * transactional producers alternating (RECORDS records each), so that a
+ * noisy shared machine weighs on all three alike. */
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,13 +217,36 @@ static void latency_at(rd_kafka_t *rk, const char *topic, double rate, double se
   latencies = NULL;
 }
 
+/* Step 4 alone, `rounds` times alternating; one line per round. */
+static int exactly_once_rounds(const char *bootstrap, long records, int rounds) {
+  for (int round = 1; round <= rounds; round++) {
+    rd_kafka_t *all = make_producer(bootstrap, 0, "all", "5");
+    double all_rate = produce_rate(all, "bench-acks-all", records);
+    rd_kafka_destroy(all);
+    rd_kafka_t *idempotent = make_exactly_once_producer(bootstrap, NULL);
+    double idempotent_rate = produce_rate(idempotent, "bench-idempotent", records);
+    rd_kafka_destroy(idempotent);
+    rd_kafka_t *transactional = make_exactly_once_producer(bootstrap, "bench-transactional");
+    double transactional_rate_100ms =
+        transactional_rate(transactional, "bench-transactional", records, 100, idempotent_rate);
+    rd_kafka_destroy(transactional);
+    printf("round %d: acks=all %.0f rec/s, idempotent %.0f rec/s (ratio %.2f, goal >= 0.95), "
+           "transactional 100 ms %.0f rec/s (ratio to idempotent %.2f, goal >= 0.80)\n",
+           round, all_rate, idempotent_rate, idempotent_rate / all_rate, transactional_rate_100ms,
+           transactional_rate_100ms / idempotent_rate);
+    fflush(stdout);
+  }
+  return 0;
+}
+
 int main(int argc, char **argv) {
-  if (argc < 3) {
-    fprintf(stderr, "usage: kafka_produce_bench BOOTSTRAP RECORDS\n");
+  if (argc < 3 || (argc > 3 && (argc != 5 || strcmp(argv[3], "exactly-once") != 0))) {
+    fprintf(stderr, "usage: kafka_produce_bench BOOTSTRAP RECORDS [exactly-once ROUNDS]\n");
     return 2;
   }
   const char *bootstrap = argv[1];
   long records = atol(argv[2]);
+  if (argc == 5) return exactly_once_rounds(bootstrap, records, atoi(argv[4]));
 
   rd_kafka_t *mock = make_producer(NULL, 1, "1", "5");
   double mock_rate = produce_rate(mock, "bench-mock", records);

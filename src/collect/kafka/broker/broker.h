@@ -16,6 +16,7 @@
 #include "collect/kafka/broker/fetch_sessions.h"
 #include "collect/kafka/broker/record_contract.h"
 #include "collect/kafka/broker/kafka_server.h"
+#include "collect/kafka/broker/log_syncer.h"
 #include "collect/kafka/groups/group_coordinator.h"
 #include "collect/kafka/log/log_manager.h"
 #include "collect/kafka/protocol/request_frame.h"
@@ -46,6 +47,8 @@ class Broker final : public RequestHandler {
   const BrokerOptions& options() const { return options_; }
   LogManager& logs() { return logs_; }
   DataArrivedSignal& data_arrived() { return data_arrived_; }
+  // The fsyncs acks=all produce answers wait for (log_syncer.h).
+  LogSyncer& log_syncer() { return log_syncer_; }
   // Consumers' fetch sessions (KIP-227, fetch_sessions.h).
   FetchSessionCache& fetch_sessions() { return fetch_sessions_; }
   // Data contracts on topics (record_contract.h), owned by the caller and set
@@ -75,6 +78,7 @@ class Broker final : public RequestHandler {
   BrokerOptions options_;
   LogManager& logs_;
   DataArrivedSignal data_arrived_;
+  LogSyncer log_syncer_;
   FetchSessionCache fetch_sessions_;
   RecordContract* record_contract_ = nullptr;
   groups::GroupCoordinator* group_coordinator_ = nullptr;

@@ -16,6 +16,14 @@
 
 namespace loch::kafka::testing {
 
+// The broker's answer to `incoming`, also when it comes later (an acks=all
+// produce waiting for its fsync), as the connection's writer would get it.
+inline boost::asio::awaitable<HandlerReply> answer_of(Broker& broker, IncomingRequest incoming) {
+  HandlerReply reply = co_await broker.handle(std::move(incoming));
+  if (reply.action == HandlerReply::Action::kLater) reply = co_await reply.later();
+  co_return reply;
+}
+
 // Encodes `request` at `version` with `correlation_id`, runs the broker's
 // handler until it answers (calling `between_polls` every 10 ms while it
 // waits, e.g. a coordinator's tick; at most 5 s) and decodes the answer.
@@ -35,7 +43,7 @@ Response call_broker(Broker& broker, const Request& request, int16_t version, in
 
   std::optional<HandlerReply> reply;
   boost::asio::io_context io;
-  boost::asio::co_spawn(io, broker.handle(incoming), [&](std::exception_ptr error, HandlerReply r) {
+  boost::asio::co_spawn(io, answer_of(broker, incoming), [&](std::exception_ptr error, HandlerReply r) {
     if (error) std::rethrow_exception(error);
     reply = std::move(r);
   });

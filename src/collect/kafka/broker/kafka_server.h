@@ -2,13 +2,19 @@
 //
 // Each connection is read as a stream of frames (INT32 size, then that many
 // bytes: a request header and body, see doc/kafka-protocol.md). Requests of
-// one connection are answered one at a time, in the order they arrived,
-// which is the ordering guarantee Kafka clients rely on when they pipeline.
+// one connection are handled one at a time, in the order they arrived, and
+// answered in that order: the ordering guarantee Kafka clients rely on when
+// they pipeline. A handler may answer "later" (an acks=all produce waiting
+// for its fsync): the connection then goes on reading and handling the next
+// requests while a writer sends the answers strictly in request order, each
+// once it is known. So the up to 5 requests an idempotent producer keeps in
+// flight share fsyncs instead of paying one each in turn.
 // Connections are independent: a slow or broken one never holds up another.
 //
 // Threading: the server runs its io_context on `threads` threads; a
-// connection's requests are handled on one strand, so a RequestHandler may be
-// called concurrently for different connections and must be thread-safe.
+// connection's reading, handling and writing happen on one strand, so a
+// RequestHandler may be called concurrently for different connections and
+// must be thread-safe.
 #pragma once
 
 #include <atomic>
@@ -47,16 +53,23 @@ struct IncomingRequest {
 };
 
 // What to do after a request: send `response` (a whole frame: INT32 size,
-// response header and body), send nothing (acks=0 produce), or close the
-// connection (a frame that cannot be answered).
+// response header and body), send nothing (acks=0 produce), close the
+// connection (a frame that cannot be answered), or answer later: `later`
+// yields one of the other three when the answer is known, and is awaited in
+// request order by the connection's writer, after the answers before it.
+// It must not refer to the request's bytes (the next request reuses them).
 struct HandlerReply {
-  enum class Action { kRespond, kNoResponse, kClose };
+  enum class Action { kRespond, kNoResponse, kClose, kLater };
   Action action = Action::kRespond;
   std::string response;
+  std::function<boost::asio::awaitable<HandlerReply>()> later;
 
-  static HandlerReply respond(std::string bytes) { return {Action::kRespond, std::move(bytes)}; }
-  static HandlerReply no_response() { return {Action::kNoResponse, {}}; }
-  static HandlerReply close() { return {Action::kClose, {}}; }
+  static HandlerReply respond(std::string bytes) { return {Action::kRespond, std::move(bytes), {}}; }
+  static HandlerReply no_response() { return {Action::kNoResponse, {}, {}}; }
+  static HandlerReply close() { return {Action::kClose, {}, {}}; }
+  static HandlerReply answer_later(std::function<boost::asio::awaitable<HandlerReply>()> later) {
+    return {Action::kLater, {}, std::move(later)};
+  }
 };
 
 class RequestHandler {
@@ -75,6 +88,9 @@ class KafkaServer {
     uint16_t port = 9092;                         // 0 picks a free port (tests)
     size_t max_request_bytes = 100 * 1024 * 1024;  // Kafka's socket.request.max.bytes
     int threads = 2;
+    // Answers of one connection waiting to be written (mostly produce
+    // requests waiting for their fsync) before it stops reading more.
+    size_t max_queued_replies = 64;
   };
 
   explicit KafkaServer(Options options);
@@ -91,7 +107,9 @@ class KafkaServer {
   uint16_t bound_port() const { return listener_.bound_port(); }
 
  private:
+  struct Connection;
   boost::asio::awaitable<void> serve_connection(boost::asio::ip::tcp::socket socket);
+  boost::asio::awaitable<void> write_replies(std::shared_ptr<Connection> connection);
 
   Options options_;
   RequestHandler* handler_ = nullptr;

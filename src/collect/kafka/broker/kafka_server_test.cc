@@ -7,19 +7,40 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <poll.h>
+
 #include <atomic>
+#include <memory>
+
+#include "collect/kafka/broker/log_syncer.h"
 
 namespace loch::kafka {
 namespace {
 
 // Answers every request with its correlation id and the frame's size;
 // api key 99 asks for no response and api key 98 for a closed connection.
+// Api keys 97 and 96 answer later, once the test opens `gate`: 97 with the
+// echo, 96 by closing the connection.
 class EchoHandler : public RequestHandler {
  public:
   boost::asio::awaitable<HandlerReply> handle(IncomingRequest frame) override {
     ++requests;
     if (frame.prefix.api_key == 99) co_return HandlerReply::no_response();
     if (frame.prefix.api_key == 98) co_return HandlerReply::close();
+    HandlerReply echo = HandlerReply::respond(echo_of(frame));
+    if (frame.prefix.api_key == 97 || frame.prefix.api_key == 96) {
+      auto gate = gate_;
+      bool close = frame.prefix.api_key == 96;
+      co_return HandlerReply::answer_later([gate, close, echo]() -> boost::asio::awaitable<HandlerReply> {
+        // A copy, not the capture: the closure may be gone once suspended.
+        HandlerReply answer = close ? HandlerReply::close() : echo;
+        co_await gate->wait();
+        co_return answer;
+      });
+    }
+    co_return echo;
+  }
+  static std::string echo_of(const IncomingRequest& frame) {
     std::string out(12, '\0');
     uint32_t length = htonl(8);
     int32_t id = htonl(frame.prefix.correlation_id);
@@ -27,11 +48,15 @@ class EchoHandler : public RequestHandler {
     memcpy(out.data(), &length, 4);
     memcpy(out.data() + 4, &id, 4);
     memcpy(out.data() + 8, &size, 4);
-    co_return HandlerReply::respond(out);
+    return out;
   }
   void connection_closed(uint64_t) override { ++closed; }
+  void open_gate() { gate_->complete(Status::ok()); }
   std::atomic<int> requests{0};
   std::atomic<int> closed{0};
+
+ private:
+  std::shared_ptr<SyncTicket> gate_ = std::make_shared<SyncTicket>();
 };
 
 int connect_to(uint16_t port) {
@@ -82,6 +107,7 @@ class KafkaServerTest : public ::testing::Test {
     options.host = "127.0.0.1";
     options.port = 0;
     options.max_request_bytes = 1024;
+    options.max_queued_replies = 4;
     server_ = std::make_unique<KafkaServer>(options);
     ASSERT_TRUE(server_->bind().is_ok());
     server_->start(handler_);
@@ -140,6 +166,68 @@ TEST_F(KafkaServerTest, HandlerMayAskToClose) {
   close(fd);
   for (int i = 0; i < 200 && handler_.closed.load() == 0; ++i) usleep(5000);
   EXPECT_GE(handler_.closed.load(), 1);
+}
+
+// Waits (at most 5 s) until the handler has seen `count` requests.
+bool handled_at_least(EchoHandler& handler, int count) {
+  for (int i = 0; i < 1000 && handler.requests.load() < count; ++i) usleep(5000);
+  return handler.requests.load() >= count;
+}
+
+// Whether the server sent anything within 100 ms.
+bool readable(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  return poll(&p, 1, 100) > 0;
+}
+
+TEST_F(KafkaServerTest, LaterAnswerIsWrittenBeforeTheAnswersOfRequestsHandledMeanwhile) {
+  int fd = connect_to(server_->bound_port());
+  send_all(fd, frame(97, 1) + frame(18, 2) + frame(18, 3));
+  // The connection went on handling requests 2 and 3 while 1 waits ...
+  ASSERT_TRUE(handled_at_least(handler_, 3));
+  // ... but their answers are held back behind the answer to 1.
+  EXPECT_FALSE(readable(fd));
+  handler_.open_gate();
+  EXPECT_EQ(correlation_of(read_frame(fd)), 1);
+  EXPECT_EQ(correlation_of(read_frame(fd)), 2);
+  EXPECT_EQ(correlation_of(read_frame(fd)), 3);
+  close(fd);
+}
+
+TEST_F(KafkaServerTest, ReadAheadStopsAtMaxQueuedReplies) {
+  int fd = connect_to(server_->bound_port());
+  std::string requests = frame(97, 0);
+  for (int i = 1; i <= 10; ++i) requests += frame(18, i);
+  send_all(fd, requests);
+  // The writer holds request 0's answer; 4 more answers fill the queue.
+  ASSERT_TRUE(handled_at_least(handler_, 5));
+  EXPECT_FALSE(readable(fd));
+  EXPECT_EQ(handler_.requests.load(), 5);
+  handler_.open_gate();
+  for (int i = 0; i <= 10; ++i) EXPECT_EQ(correlation_of(read_frame(fd)), i);
+  EXPECT_EQ(handler_.requests.load(), 11);
+  close(fd);
+}
+
+TEST_F(KafkaServerTest, LaterAnswerMayCloseAfterTheAnswersBeforeIt) {
+  int fd = connect_to(server_->bound_port());
+  send_all(fd, frame(18, 1) + frame(96, 2) + frame(18, 3));
+  ASSERT_TRUE(handled_at_least(handler_, 3));
+  handler_.open_gate();
+  EXPECT_EQ(correlation_of(read_frame(fd)), 1);
+  EXPECT_EQ(read_frame(fd), "");  // closed: neither 2 nor 3 is answered
+  close(fd);
+}
+
+TEST_F(KafkaServerTest, AnswersQueuedBeforeABadRequestAreStillWritten) {
+  int fd = connect_to(server_->bound_port());
+  send_all(fd, frame(97, 1) + frame(18, 2) + std::string("\0\0\0\3abc", 7));
+  ASSERT_TRUE(handled_at_least(handler_, 2));
+  handler_.open_gate();
+  EXPECT_EQ(correlation_of(read_frame(fd)), 1);
+  EXPECT_EQ(correlation_of(read_frame(fd)), 2);
+  EXPECT_EQ(read_frame(fd), "");
+  close(fd);
 }
 
 TEST(RequestPrefix, ParsesKeyVersionAndCorrelation) {

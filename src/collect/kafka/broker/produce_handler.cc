@@ -1,3 +1,7 @@
+#include <algorithm>
+#include <memory>
+#include <vector>
+
 #include <spdlog/spdlog.h>
 
 #include "collect/kafka/broker/broker.h"
@@ -35,8 +39,12 @@ Result<std::vector<std::string_view>> split_batches(std::string_view records) {
   return batches;
 }
 
+// Appends without waiting for the disk; under acks=all (and the default
+// flush.policy) `on_disk` is set to the fsync the answer must wait for, which
+// also covers a retried batch whose original may not be on disk yet.
 PartitionResponse append_partition(Broker& broker, const std::string& topic, int32_t index,
-                                   const std::optional<std::string>& records, Durability durability) {
+                                   const std::optional<std::string>& records, Durability durability,
+                                   std::shared_ptr<SyncTicket>& on_disk) {
   PartitionResponse out;
   out.index = index;
   auto log = broker.logs().partition(topic, PartitionId(index));
@@ -47,6 +55,7 @@ PartitionResponse append_partition(Broker& broker, const std::string& topic, int
   auto batches = split_batches(records ? std::string_view(*records) : std::string_view());
   Status status = batches.status();
   bool first = true;
+  int64_t appended_end = -1;  // one past the last offset appended (or answered as a duplicate)
   std::optional<KafkaError> refusal;
   if (status.is_ok()) {
     for (std::string_view batch : *batches) {
@@ -58,7 +67,7 @@ PartitionResponse append_partition(Broker& broker, const std::string& topic, int
       if (step == ContractStep::kSkip) continue;
       // Through the producer state: sequence checks and de-duplication for
       // idempotent and transactional producers (txn/producer_states.h).
-      auto appended = broker.producer_states().append(topic, index, log, batch, durability);
+      auto appended = broker.producer_states().append(topic, index, log, batch, Durability::kNoWait);
       refusal = producer_refusal(appended.verdict);
       if (!appended.status.is_ok() || refusal) {
         status = refusal ? Status::invalid_argument(appended.message) : appended.status;
@@ -66,8 +75,16 @@ PartitionResponse append_partition(Broker& broker, const std::string& topic, int
       }
       if (first) out.base_offset = appended.result.base_offset.value();
       out.log_start_offset = appended.result.log_start_offset.value();
+      appended_end = std::max(appended_end, appended.result.last_offset.value() + 1);
       first = false;
     }
+  }
+  // acks=all under flush.policy=every-batch: answered only once an fsync
+  // that began after the append has returned (LogSyncer); under interval
+  // the batch is on disk at the next interval flush, as for acks=1.
+  if (status.is_ok() && appended_end >= 0 && durability == Durability::kSyncBeforeReturn &&
+      log->flush_policy() == FlushPolicy::kEveryBatch) {
+    on_disk = broker.log_syncer().sync(log, appended_end);
   }
   if (!status.is_ok()) {
     // Batches before the failing one stay appended, as in Kafka; the error
@@ -77,6 +94,30 @@ PartitionResponse append_partition(Broker& broker, const std::string& topic, int
     spdlog::info("kafka: produce to {}-{} refused: {}", topic, index, status.message());
   }
   return out;
+}
+
+// Where a partition's answer is in the response, and the fsync it waits for.
+struct PendingSync {
+  size_t topic;
+  size_t partition;
+  std::shared_ptr<SyncTicket> on_disk;
+};
+
+// The answer of an acks=all produce, once its batches are on disk: a failed
+// fsync turns the partitions it covered into KAFKA_STORAGE_ERROR.
+boost::asio::awaitable<HandlerReply> answer_when_on_disk(std::shared_ptr<ProduceResponse> response,
+                                                         std::vector<PendingSync> pending, int32_t correlation_id,
+                                                         int16_t version) {
+  for (const PendingSync& sync : pending) {
+    Status status = co_await sync.on_disk->wait();
+    if (status.is_ok()) continue;
+    auto& answer = response->responses[sync.topic].partition_responses[sync.partition];
+    answer.error_code = wire(KafkaError::kKafkaStorageError);
+    answer.error_message = status.message();
+  }
+  std::string out;
+  append_response_frame(correlation_id, version, *response, out);
+  co_return HandlerReply::respond(std::move(out));
 }
 
 }  // namespace
@@ -91,6 +132,7 @@ HandlerReply handle_produce(Broker& broker, const RequestFrame& frame) {
   // the promise that the batch survives kill -9 (PartitionLog::append).
   Durability durability = request->acks == -1 ? Durability::kSyncBeforeReturn : Durability::kNoWait;
   bool appended_any = false;
+  std::vector<PendingSync> pending;
   for (const auto& topic : request->topic_data) {
     ProduceResponse::TopicProduceResponse topic_response;
     topic_response.name = topic.name;
@@ -102,15 +144,25 @@ HandlerReply handle_produce(Broker& broker, const RequestFrame& frame) {
         topic_response.partition_responses.push_back(refused);
         continue;
       }
-      PartitionResponse result = append_partition(broker, topic.name, partition.index, partition.records, durability);
+      std::shared_ptr<SyncTicket> on_disk;
+      PartitionResponse result =
+          append_partition(broker, topic.name, partition.index, partition.records, durability, on_disk);
       appended_any = appended_any || result.error_code == 0;
+      if (on_disk) pending.push_back({response.responses.size(), topic_response.partition_responses.size(), on_disk});
       topic_response.partition_responses.push_back(std::move(result));
     }
     response.responses.push_back(std::move(topic_response));
   }
   if (appended_any) broker.data_arrived().notify();
   if (request->acks == 0) return HandlerReply::no_response();
-  return reply_with(frame, response);
+  if (pending.empty()) return reply_with(frame, response);
+  // The connection reads and handles its next requests meanwhile; this
+  // answer is still written before theirs (kafka_server.h).
+  auto shared = std::make_shared<ProduceResponse>(std::move(response));
+  return HandlerReply::answer_later(
+      [shared, pending = std::move(pending), correlation_id = frame.correlation_id(), version = frame.api_version()] {
+        return answer_when_on_disk(shared, pending, correlation_id, version);
+      });
 }
 
 }  // namespace loch::kafka

@@ -227,6 +227,11 @@ Status PartitionLog::flush() {
   return flush_through(end);
 }
 
+FlushPolicy PartitionLog::flush_policy() const {
+  std::lock_guard lock(mutex_);
+  return config_.flush_policy;
+}
+
 Status PartitionLog::flush_if_due() {
   int64_t flush_ms;
   {

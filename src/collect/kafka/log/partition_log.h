@@ -185,6 +185,13 @@ class PartitionLog {
 
   // fsyncs everything appended so far.
   Status flush();
+  // fsyncs everything appended so far unless every offset below `offset` is
+  // already on disk: a caller waiting for its own batch shares the fsync
+  // another caller made meanwhile (group commit).
+  Status flush_through(int64_t offset);
+  // Whether acks=all appends must be fsynced before they are acknowledged
+  // (FlushPolicy::kEveryBatch) or wait for the interval flush like any other.
+  FlushPolicy flush_policy() const;
   // Flushes when appends are waiting for the disk and flush.ms has passed
   // since the last flush (under either policy: kNoWait appends of
   // kEveryBatch wait for it too). The broker calls it periodically.
@@ -217,7 +224,6 @@ class PartitionLog {
   std::shared_ptr<Segment> active_locked() const { return segments_.rbegin()->second; }
   Status delete_segment_locked(int64_t base_offset, RetentionResult& result);
   Status persist_log_start_offset(int64_t offset);
-  Status flush_through(int64_t offset);
 
   const std::string dir_;
   const Clock clock_;

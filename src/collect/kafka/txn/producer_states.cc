@@ -133,10 +133,12 @@ ProducedAppend ProducerStates::append(const std::string& topic, int32_t partitio
       return out;
     }
   }
-  if (durability == Durability::kSyncBeforeReturn) {
+  if (durability == Durability::kSyncBeforeReturn && log->flush_policy() == FlushPolicy::kEveryBatch) {
     // acks=all: the answer (also to a retry whose original is still being
-    // written) waits until the batch is on disk.
-    if (Status s = log->flush(); !s.is_ok()) out.status = s;
+    // written) waits until the batch is on disk; under flush.policy=interval
+    // it waits for nothing, as a plain producer's does. (The broker passes
+    // kNoWait and waits through its LogSyncer instead, without blocking.)
+    if (Status s = log->flush_through(out.result.last_offset.value() + 1); !s.is_ok()) out.status = s;
   }
   return out;
 }

@@ -15,11 +15,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class CdcGeneratorTest : public ::testing::Test {
+// Parameter: true when the tables switch to deletion vectors after their first batch.
+class CdcGeneratorTest : public ::testing::TestWithParam<bool> {
  protected:
   void SetUp() override {
     dir_ = fs::temp_directory_path() / ("loch_cdc_generator_test_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+                                        std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + (GetParam() ? "_dv" : "_cow"));
     fs::remove_all(dir_);
     auto session = sql::SqlSession::open(dir_);
     ASSERT_TRUE(session.is_ok()) << session.status().to_string();
@@ -122,7 +123,7 @@ constexpr const char* kTableScd2 =
     " coalesce(epoch_ms(valid_to)::VARCHAR, 'open'), is_current), ' ' ORDER BY id, valid_from, \"_lsn\"), '')"
     " FROM silver.customers_history";
 
-TEST_F(CdcGeneratorTest, MicroBatchesOfGeneratedChangesMatchPlainSqlAndReplaysChangeNothing) {
+TEST_P(CdcGeneratorTest, MicroBatchesOfGeneratedChangesMatchPlainSqlAndReplaysChangeNothing) {
   const int64_t count = generate_customer_events(400);
   ASSERT_GT(std::stoll(text("SELECT count(*)::VARCHAR FROM events WHERE value IS NULL")), 5);  // tombstones
   ASSERT_GT(std::stoll(text("SELECT count(*)::VARCHAR FROM events WHERE json_extract_string(value, '$.op') = 'u'")), 50);
@@ -139,7 +140,20 @@ TEST_F(CdcGeneratorTest, MicroBatchesOfGeneratedChangesMatchPlainSqlAndReplaysCh
     auto history = apply_scd2(session_->connection(), scd2_root, {"id"}, "batch", marks);
     ASSERT_TRUE(history.is_ok()) << history.status().to_string();
     EXPECT_FALSE(merged->skipped);
+    if (first == 0 && GetParam()) {
+      // Later batches mark changed rows in deletion vectors instead of rewriting files.
+      for (const char* table : {"silver.customers", "silver.customers_history"}) {
+        ASSERT_EQ(text(std::string("ALTER TABLE ") + table +
+                       " SET TBLPROPERTIES ('delta.enableDeletionVectors' = 'true')"), "<none>");
+      }
+    }
     first = end + 1;
+  }
+  if (GetParam()) {
+    EXPECT_GT(std::stoll(text("SELECT count(*)::VARCHAR FROM read_json_objects(" +
+                              delta::sql_string_literal((scd2_root / "_delta_log" / "*.json").string()) +
+                              ") WHERE json_extract(json, '$.add.deletionVector') IS NOT NULL")),
+              0);
   }
   const std::string scd1 = text(kTableScd1);
   const std::string scd2 = text(kTableScd2);
@@ -166,6 +180,8 @@ TEST_F(CdcGeneratorTest, MicroBatchesOfGeneratedChangesMatchPlainSqlAndReplaysCh
   EXPECT_EQ(text(kTableScd1), scd1);
   EXPECT_EQ(text(kTableScd2), scd2);
 }
+
+INSTANTIATE_TEST_SUITE_P(CopyOnWriteAndDeletionVectors, CdcGeneratorTest, ::testing::Bool());
 
 }  // namespace
 }  // namespace loch::sink

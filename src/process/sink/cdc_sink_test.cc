@@ -198,6 +198,19 @@ TEST_F(CdcSinkTest, Scd2ReplayAddsNoDuplicateVersions) {
   EXPECT_EQ(txn_version("replay/shop.customers/0"), 5);
 }
 
+TEST_F(CdcSinkTest, CompositeKeysIncludingATombstonesKeyFromItsRecordKey) {
+  Status made = connection().execute(
+      "CREATE OR REPLACE TEMP TABLE batch AS SELECT * FROM (VALUES "
+      "('eu', 1, 'a', 'r', 1, 0, '{\"region\":\"eu\",\"id\":1}'), ('us', 1, 'b', 'r', 2, 1, '{\"region\":\"us\",\"id\":1}'), "
+      "('eu', 1, 'a', 'd', 3, 2, '{\"region\":\"eu\",\"id\":1}'), "
+      "(NULL, NULL, NULL, 't', NULL, 3, '{\"region\":\"us\",\"id\":1}'), ('eu', 2, 'c', 'c', 4, 4, NULL)) "
+      "AS b(region, id, name, _op, _lsn, _offset, _key)");
+  ASSERT_TRUE(made.is_ok()) << made.to_string();
+  auto outcome = apply_scd1(connection(), root_, {"region", "id"}, "batch", {});
+  ASSERT_TRUE(outcome.is_ok()) << outcome.status().to_string();
+  EXPECT_EQ(text("SELECT string_agg(region || id || name, ',' ORDER BY region, id) FROM silver.customers"), "eu2c");
+}
+
 TEST_F(CdcSinkTest, BadBatchesAreRefusedNamingWhatIsWrong) {
   batch("(1, 'a@x', 'x', 1, 1000, 0, NULL)");
   auto unknown = apply_scd1(connection(), root_, {"id"}, "batch", {});

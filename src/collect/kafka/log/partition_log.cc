@@ -330,12 +330,12 @@ Result<ReadResult> PartitionLog::read(Offset requested, size_t max_bytes) const 
 
 namespace {
 
-// Whole batches from `from` (a batch start) that end at or before `cut`:
-// where the last of them ends. Reads the headers in one pread when the span
-// is small (the usual case: `from` is the last indexed batch start before
-// the cut, at most index.interval.bytes and one batch away), else one pread
-// per header.
-Result<uint64_t> last_batch_end_before(const Segment& segment, uint64_t from, uint64_t cut) {
+// Whole batches from `from` (a batch start) that end at or before `cut`
+// (below `limit`, the segment's size): where the last of them ends. Reads
+// the headers in one pread when the span is small (the usual case: `from` is
+// the last indexed batch start before the cut, at most index.interval.bytes
+// and one batch away), else one pread per header.
+Result<uint64_t> last_batch_end_before(const Segment& segment, uint64_t from, uint64_t cut, uint64_t limit) {
   constexpr uint64_t kOneReadSpan = 64 * 1024;
   uint64_t end = from;
   if (cut - from <= kOneReadSpan) {
@@ -348,7 +348,8 @@ Result<uint64_t> last_batch_end_before(const Segment& segment, uint64_t from, ui
     }
     return end;
   }
-  LOCH_RETURN_IF_ERROR(segment.scan(from, cut, [&](const BatchLocation& at) {
+  // Scanned up to the segment's end: the batch that crosses the cut is whole there.
+  LOCH_RETURN_IF_ERROR(segment.scan(from, limit, [&](const BatchLocation& at) {
     if (at.header.total_size() > cut - at.position) return false;
     end = at.position + at.header.total_size();
     return true;
@@ -413,7 +414,7 @@ Result<ReadPlan> PartitionLog::plan_read(Offset requested, size_t max_bytes) con
       std::lock_guard lock(mutex_);  // the index grows with appends
       indexed = std::max(start, part.segment->indexed_batch_start_at_or_before(cut));
     }
-    LOCH_ASSIGN_OR_RETURN(uint64_t end, last_batch_end_before(*part.segment, indexed, cut));
+    LOCH_ASSIGN_OR_RETURN(uint64_t end, last_batch_end_before(*part.segment, indexed, cut, part.limit));
     if (end == start && plan.size == 0) {
       // The first batch is larger than max_bytes: it is returned whole.
       if (!first) {

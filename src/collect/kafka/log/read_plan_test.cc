@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "collect/kafka/log/log_test_util.h"
 #include "collect/kafka/log/partition_log.h"
@@ -54,6 +55,31 @@ TEST(ReadPlan, SameBatchesAsReadForEveryOffsetAndLimit) {
           EXPECT_EQ(plan->log_start_offset, read->log_start_offset);
         }
       }
+    }
+  }
+}
+
+// Batches of tens of kilobytes with a sparse index: the cut is found by
+// reading headers one by one, and falls inside a batch.
+TEST(ReadPlan, LargeBatchesCutBetweenBatches) {
+  TemporaryDirectory dir;
+  PartitionLogOptions options;
+  options.config.index_interval_bytes = 1 << 20;
+  auto opened = PartitionLog::open(dir.path() + "/t-0", options);
+  ASSERT_TRUE(opened.is_ok());
+  auto log = std::move(opened).value();
+  for (int i = 0; i < 40; ++i) {
+    std::vector<SimpleRecord> records;
+    for (int r = 0; r < 3; ++r) records.push_back({"k", std::string(9000 + 1000 * (i % 7), 'v')});
+    ASSERT_TRUE(log->append(make_record_batch(records, i)).is_ok());
+  }
+  for (int64_t offset : {0, 7, 50}) {
+    for (size_t max_bytes : {size_t{1}, size_t{70000}, size_t{100000}, size_t{333333}, size_t{1} << 22}) {
+      auto read = log->read(Offset(offset), max_bytes);
+      auto plan = log->plan_read(Offset(offset), max_bytes);
+      ASSERT_TRUE(read.is_ok());
+      ASSERT_TRUE(plan.is_ok()) << plan.status().to_string();
+      EXPECT_EQ(bytes_of(*plan), read->bytes) << "offset " << offset << " max_bytes " << max_bytes;
     }
   }
 }

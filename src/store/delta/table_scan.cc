@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <map>
 
 #include "common/ascii.h"
@@ -61,6 +62,38 @@ Result<std::string> convert_column(const std::string& expr, const StructField& f
 Result<std::string> build_scan_sql_impl(const Snapshot& snapshot, sql::Connection& connection,
                                         const std::vector<const LiveFile*>& files, bool with_row_location);
 
+// The text `[v1, NULL, ...]` DuckDB casts to a list of `type`, when every
+// value is an integer or a date written plainly (other types, whose text
+// could need quoting, keep a list of typed literals).
+std::optional<std::string> partition_list_text(
+    size_t count, const std::function<const std::optional<std::string>&(size_t)>& value_at, const DataType& type) {
+  const std::string& p = type.primitive;
+  const bool integer = p == "byte" || p == "short" || p == "integer" || p == "long";
+  if (type.kind != DataType::Kind::kPrimitive || (!integer && p != "date")) return std::nullopt;
+  auto plain = [&](const std::string& v) {
+    if (integer) {
+      const size_t digits = v[0] == '-' ? 1 : 0;
+      return v.size() > digits && v.size() <= 20 &&
+             std::all_of(v.begin() + static_cast<std::ptrdiff_t>(digits), v.end(),
+                         [](char c) { return c >= '0' && c <= '9'; });
+    }
+    return v.size() == 10 && v[4] == '-' && v[7] == '-' &&
+           std::all_of(v.begin(), v.end(), [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
+  };
+  std::string text = "[";
+  for (size_t i = 0; i < count; ++i) {
+    const std::optional<std::string>& value = value_at(i);
+    if (i > 0) text += ", ";
+    if (!value || value->empty()) {
+      text += "NULL";  // the serialization of null
+    } else if (plain(*value)) {
+      text += *value;
+    } else {
+      return std::nullopt;
+    }
+  }
+  return text + "]";
+}
 }  // namespace
 
 std::vector<const LiveFile*> all_files(const Snapshot& snapshot) {
@@ -128,6 +161,7 @@ Result<std::string> build_scan_sql_impl(const Snapshot& snapshot, sql::Connectio
     std::string path_literal;
     DataFileIdentity identity;
     std::vector<std::string> partition_sql;
+    std::vector<std::optional<std::string>> partition_values;  // serialized, as in the log
     std::string deleted_rows;  // "[3,4,7]" or empty
   };
   std::vector<PreparedFile> prepared;
@@ -137,12 +171,13 @@ Result<std::string> build_scan_sql_impl(const Snapshot& snapshot, sql::Connectio
     if (!identity) {
       return Status::not_found("data file " + file->absolute_path.string() + " of the table is missing" + at_version);
     }
-    PreparedFile entry{file, sql_string_literal(file->absolute_path.string()), std::move(*identity), {}, ""};
+    PreparedFile entry{file, sql_string_literal(file->absolute_path.string()), std::move(*identity), {}, {}, ""};
     for (const StructField* field : partition_fields) {
       auto value = file->add.partition_values.find(field->physical_name(column_mapping));
       if (value == file->add.partition_values.end()) value = file->add.partition_values.find(field->name);
       std::optional<std::string> serialized;
       if (value != file->add.partition_values.end()) serialized = value->second;
+      entry.partition_values.push_back(serialized);
       auto sql = partition_value_sql(serialized, field->type);
       if (!sql.is_ok()) return sql.status().with_context("partition column " + field->name + at_version);
       entry.partition_sql.push_back(std::move(sql).value());
@@ -232,6 +267,14 @@ Result<std::string> build_scan_sql_impl(const Snapshot& snapshot, sql::Connectio
       if (all_same) {
         select += prepared[0].partition_sql[index] + " AS " + sql_identifier(field.name);
       } else {
+        // Integers and dates as one text literal cast to a list: DuckDB binds
+        // one constant instead of one per file (0.3 ms for 64 files, paid by
+        // every query even when it does not use the column).
+        if (auto text_list = partition_list_text(prepared.size(), [&](size_t i) -> const std::optional<std::string>& {
+              return prepared[i].partition_values[index];
+            }, field.type)) {
+          values = sql_string_literal(*text_list);
+        }
         select += "CAST(" + values + " AS " + type + "[])[CAST(loch_d.file_index AS BIGINT) + 1] AS " +
                   sql_identifier(field.name);
       }

@@ -109,6 +109,17 @@ TEST_F(HandWrittenTable, PartitionValuesAreTypedEscapedAndNullable) {
   EXPECT_EQ(rows("v"), "{'v': 1, 'd': 2024-01-02, 's': a b}\n{'v': 2, 'd': NULL, 's': x}\n");
 }
 
+TEST_F(HandWrittenTable, IntegerPartitionValuesDifferPerFileIncludingNegativesAndNulls) {
+  write_parquet("p=-5/1.parquet", "SELECT 1 AS v");
+  write_parquet("p=7/2.parquet", "SELECT 2 AS v");
+  write_parquet("p=null/3.parquet", "SELECT 3 AS v");
+  write_commit(0, std::string(kProtocol) + "\n" + metadata(field("v", "integer") + "," + field("p", "long"), R"("p")") +
+                      "\n" R"({"add":{"path":"p=-5/1.parquet","partitionValues":{"p":"-5"},"size":1,"modificationTime":0,"dataChange":true}})" "\n"
+                      R"({"add":{"path":"p=7/2.parquet","partitionValues":{"p":"7"},"size":1,"modificationTime":0,"dataChange":true}})" "\n"
+                      R"({"add":{"path":"p=null/3.parquet","partitionValues":{"p":""},"size":1,"modificationTime":0,"dataChange":true}})" "\n");
+  EXPECT_EQ(rows("v"), "{'v': 1, 'p': -5}\n{'v': 2, 'p': 7}\n{'v': 3, 'p': NULL}\n");
+}
+
 TEST_F(HandWrittenTable, InlineDeletionVectorHidesItsRows) {
   write_parquet("a.parquet", "SELECT range AS id FROM range(40)");
   // Rows 3, 4, 7, 11, 18, 29: the spec's inline example.

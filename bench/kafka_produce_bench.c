@@ -164,6 +164,12 @@ static double consume_rate(const char *bootstrap, const char *topic, long expect
   rd_kafka_conf_set(conf, "group.id", "bench-consume", err, sizeof(err));
   rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof(err));
   rd_kafka_conf_set(conf, "fetch.max.bytes", "52428800", err, sizeof(err));
+  /* librdkafka 2.0 stops fetching once 100,000 messages are queued and looks
+     again only when its broker thread wakes up: with 100-byte records the
+     consumer then idles most of the time, waiting on itself, not the broker.
+     A deeper queue (about 100 MB here) keeps a fetch in flight. */
+  rd_kafka_conf_set(conf, "queued.min.messages", "1000000", err, sizeof(err));
+  rd_kafka_conf_set(conf, "queued.max.messages.kbytes", "1048576", err, sizeof(err));
   rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
   rd_kafka_poll_set_consumer(rk);
   rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);

@@ -1,9 +1,12 @@
 #include "process/runner/pipeline_runner.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <ctime>
-#include <queue>
-#include <tuple>
 #include <thread>
 
 #include <fmt/format.h>
@@ -12,6 +15,7 @@
 #include "process/pipeline/event_time_engine.h"
 #include "process/pipeline/state_store.h"
 #include "process/pipeline/txn_offsets.h"
+#include "process/runner/partition_aligner.h"
 #include "process/runner/staging_tables.h"
 #include "process/sink/cdc_sink.h"
 #include "process/source/event_extractor.h"
@@ -42,44 +46,21 @@ std::string iso_time(pipeline::TimestampMs ms) {
   return fmt::format("{}.{:03d}Z", buffer, static_cast<int>(((ms % 1000) + 1000) % 1000));
 }
 
-// The batch's records merged across partitions by their Kafka timestamps,
-// each partition's records kept in offset order. librdkafka hands a batch
-// over partition by partition; judged in that order, one partition's events
-// would run ahead of the others' and the watermark (the minimum over the
-// partitions) would stay back for the whole first partition. Merging by
-// timestamp approximates the order the events were produced in, and is the
-// same on every replay of the same records.
-std::vector<const source::SourceRecord*> in_arrival_order(const std::vector<source::SourceRecord>& records) {
-  std::map<SourcePartition, std::vector<const source::SourceRecord*>> by_partition;
-  for (const auto& record : records) by_partition[record.source].push_back(&record);
-  using Head = std::tuple<int64_t, size_t, size_t>;  // timestamp, partition index, position
-  std::priority_queue<Head, std::vector<Head>, std::greater<>> heads;
-  std::vector<const std::vector<const source::SourceRecord*>*> queues;
-  for (const auto& [partition, queue] : by_partition) {
-    heads.emplace(queue.front()->timestamp_ms, queues.size(), 0);
-    queues.push_back(&queue);
-  }
-  std::vector<const source::SourceRecord*> out;
-  out.reserve(records.size());
-  while (!heads.empty()) {
-    auto [timestamp, index, position] = heads.top();
-    heads.pop();
-    const auto& queue = *queues[index];
-    out.push_back(queue[position]);
-    if (position + 1 < queue.size()) heads.emplace(queue[position + 1]->timestamp_ms, index, position + 1);
-  }
-  return out;
-}
-
 class PipelineRun {
  public:
   PipelineRun(const PipelineDefinition& definition, const RunOptions& options)
       : definition_(definition), options_(options) {}
+  ~PipelineRun() {
+    if (lock_fd_ >= 0) ::close(lock_fd_);
+  }
+  PipelineRun(const PipelineRun&) = delete;
+  PipelineRun& operator=(const PipelineRun&) = delete;
 
   Status run();
 
  private:
   Status open();
+  Status lock_pipeline();
   Status restore_state();
   Status process(const source::MicroBatch& batch);
   bool stop_requested() const {
@@ -113,11 +94,13 @@ class PipelineRun {
   std::optional<source::EventExtractor> extractor_;
   std::unique_ptr<pipeline::StateStore> state_;
   int64_t table_version_ = -1;
+  int lock_fd_ = -1;
   int64_t batches_ = 0;
 };
 
 Status PipelineRun::open() {
   trigger_ = options_.trigger.value_or(definition_.trigger);
+  LOCH_RETURN_IF_ERROR(lock_pipeline());
   LOCH_ASSIGN_OR_RETURN(database_, sql::Database::open(":memory:", {{"threads", "1"}}));
   LOCH_ASSIGN_OR_RETURN(auto connection, database_->connect());
   connection_.emplace(std::move(connection));
@@ -144,14 +127,41 @@ Status PipelineRun::open() {
 
   pipeline::SourceDefinition source_definition = definition_.source;
   for (const auto& [name, value] : options_.extra_properties) source_definition.properties[name] = value;
+  if (engine_) {
+    // Small fetches per partition keep the partitions' records interleaved
+    // in a batch. With librdkafka's 1 MB default one partition's backlog
+    // can arrive whole before the others', and the watermark (the slowest
+    // partition's) would stay back while that partition's late events
+    // pass as on time. The definition may still set it.
+    source_definition.properties.try_emplace("max.partition.fetch.bytes", "65536");
+  }
   source::KafkaSourceOptions source_options;
   source_options.default_bootstrap_servers = options_.default_bootstrap;
   LOCH_ASSIGN_OR_RETURN(source_, source::KafkaSource::open(source_definition, source_options));
   LOCH_ASSIGN_OR_RETURN(Offsets start, sink_->committed_offsets(*connection_));
   LOCH_RETURN_IF_ERROR(source_->assign(start));
-  if (engine_) {
-    LOCH_ASSIGN_OR_RETURN(auto partitions, source_->partitions());
-    for (const auto& partition : partitions) engine_->add_partition(partition, wall_clock_ms());
+  // Partitions join the watermark with their first event, not before: the
+  // aligner already keeps them in step, and a partition registered before
+  // its first event would leave the watermark unset, letting the first late
+  // events of the others pass as on time.
+  return Status::ok();
+}
+
+// One run of a pipeline at a time: two would both commit under the
+// versions their state was checkpointed for, and overwrite each other's
+// checkpoints. The lock is a flock held by the open file, released by the
+// kernel when the process ends, however it ends.
+Status PipelineRun::lock_pipeline() {
+  fs::path dir = options_.data_dir / "state";
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) return Status::io_error("cannot create " + dir.string() + ": " + ec.message());
+  fs::path path = dir / (definition_.name + ".lock");
+  lock_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0) return Status::from_errno("open " + path.string(), errno);
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    return Status::aborted("pipeline " + definition_.name + " is already running on " + options_.data_dir.string() +
+                           " (" + path.string() + " is locked)");
   }
   return Status::ok();
 }
@@ -205,8 +215,7 @@ Status PipelineRun::process(const source::MicroBatch& batch) {
   decode::ColumnBatch columns;
   std::vector<PoisonRecord> poison;
   std::vector<const source::SourceRecord*> decoded;
-  for (const source::SourceRecord* next : in_arrival_order(batch.records)) {
-    const source::SourceRecord& record = *next;
+  for (const source::SourceRecord& record : batch.records) {
     size_t before = columns.rows();
     Status status = format_->decode(record, columns);
     if (!status.is_ok()) {
@@ -317,8 +326,16 @@ Result<AppendOutcome> PipelineRun::commit_output(const Offsets& next_offsets) {
 
 Status PipelineRun::run() {
   LOCH_RETURN_IF_ERROR(open());
+  // Event-time pipelines see the partitions in step (partition_aligner.h).
+  std::optional<PartitionAligner> aligner;
+  if (engine_) aligner.emplace(static_cast<size_t>(std::max<int64_t>(definition_.source.max_batch_records, 1000)) * 10);
   while (!stop_requested()) {
     LOCH_ASSIGN_OR_RETURN(source::MicroBatch batch, source_->next_batch());
+    const size_t read = batch.records.size();
+    if (aligner) {
+      aligner->add(std::move(batch));
+      batch = aligner->release();
+    }
     if (!batch.records.empty()) {
       LOCH_RETURN_IF_ERROR(process(batch));
     } else if (engine_) {
@@ -330,7 +347,7 @@ Status PipelineRun::run() {
     }
     // interval: once the topics are drained, wait for the next tick;
     // continuous: next_batch() itself waits for records.
-    bool drained = static_cast<int64_t>(batch.records.size()) < definition_.source.max_batch_records;
+    bool drained = static_cast<int64_t>(read) < definition_.source.max_batch_records;
     if (trigger_.kind == TriggerDefinition::Kind::kInterval && drained) pause(trigger_.interval_ms);
   }
   return Status::ok();

@@ -180,6 +180,10 @@ Result<MicroBatch> KafkaSource::next_batch() {
     auto progress = progress_.find(partition);
     if (progress == progress_.end()) continue;  // not ours (cannot happen in assign mode)
     if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      // read_committed reports the end at the last stable offset: below the
+      // high watermark seen at assign while a transaction is still open,
+      // and that is not yet the end available-now waits for.
+      if (message->offset < progress->second.end_at_assign) continue;
       progress->second.at_end = true;
       // The end may be past next_offset after aborted transactions' records and markers.
       progress->second.next_offset = std::max(progress->second.next_offset, message->offset);
@@ -213,7 +217,10 @@ Result<MicroBatch> KafkaSource::next_batch() {
     progress->second.at_end = false;
     batch.records.push_back(std::move(record));
   }
-  for (const auto& [partition, progress] : progress_) batch.next_offsets[partition] = progress.next_offset;
+  for (const auto& [partition, progress] : progress_) {
+    batch.next_offsets[partition] = progress.next_offset;
+    if (progress.at_end || progress.next_offset >= progress.end_at_assign) batch.ended.insert(partition);
+  }
   batch.caught_up = caught_up();
   return batch;
 }

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,8 @@ struct MicroBatch {
   // True when every partition had reached its end (what was there when the
   // source was assigned, for available-now) by the end of this batch.
   bool caught_up = false;
+  // The partitions that had reached their end by the end of this batch.
+  std::set<SourcePartition> ended;
 };
 
 struct KafkaSourceOptions {

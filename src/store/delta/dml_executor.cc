@@ -32,6 +32,19 @@ class ChangesTableGuard {
   sql::Connection& connection_;
 };
 
+// Holds a MERGE's source, evaluated once (see execute_merge), and drops it
+// however the statement ends.
+constexpr const char* kMergeSourceTable = "loch_merge_source";
+
+class MergeSourceGuard {
+ public:
+  explicit MergeSourceGuard(sql::Connection& connection) : connection_(connection) {}
+  ~MergeSourceGuard() { (void)connection_.execute(std::string("DROP TABLE IF EXISTS ") + kMergeSourceTable); }
+
+ private:
+  sql::Connection& connection_;
+};
+
 // The schema field a SET / INSERT column names (case-insensitive, as Spark).
 Result<const StructField*> find_column(const TableSchema& schema, const std::string& name, const std::string& where) {
   for (const auto& field : schema.fields) {
@@ -160,8 +173,17 @@ Result<DmlOutcome> execute_merge(const MergeStatement& statement, sql::Connectio
     return Status::invalid_argument(what + ": the target and the source are both called '" + statement.target.alias +
                                     "'; give one an alias");
   }
-  LOCH_ASSIGN_OR_RETURN(std::string source_sql,
+  LOCH_ASSIGN_OR_RETURN(std::string source_query,
                         rewrite_delta_statement("SELECT * FROM " + statement.source, lake_dir, connection));
+  // The source is evaluated exactly once, into a temporary table, as Delta
+  // Lake does by default (merge.materializeSource): the key-range pruning
+  // and the join then see the same rows even when the source is not
+  // deterministic (random(), nextval(), a table changing meanwhile).
+  MergeSourceGuard source_guard(connection);
+  auto materialized = connection.execute(std::string("CREATE OR REPLACE TEMP TABLE ") + kMergeSourceTable + " AS " +
+                                         source_query);
+  if (!materialized.is_ok()) return materialized.with_context(what + ": reading the source");
+  const std::string source_sql = std::string("SELECT * FROM ") + kMergeSourceTable;
   // Only the target files the source's keys can match (merge_pruning.h).
   LOCH_ASSIGN_OR_RETURN(DmlContext context, begin(statement.target, connection, [&](const Snapshot& snapshot) {
                           return merge_target_files(snapshot, connection, statement, source_sql);

@@ -254,6 +254,31 @@ TEST_P(DmlTest, MergeSourceMayBeADeltaTableAndUpdateSetStarInsertStar) {
   expect_table_matches_duckdb();
 }
 
+TEST_P(DmlTest, MergeEvaluatesItsSourceOnce) {
+  create_table(400, 4);  // files of ids 0-99, 100-199, 200-299, 300-399
+  // Each evaluation of the source draws new keys: 150, 250, 350 the first
+  // time, 450, 550, 650 a second time. Evaluated once, the three keys both
+  // choose the files to read and match their rows; a second evaluation for
+  // the join would match nothing and insert three rows instead.
+  exec("CREATE SEQUENCE merge_keys START 150 INCREMENT 100");
+  const std::string source = "(SELECT nextval('merge_keys') AS id, 'once' AS name FROM range(3))";
+  EXPECT_EQ(affected("MERGE INTO bronze.t USING " + source +
+                     " AS s ON t.id = s.id WHEN MATCHED THEN UPDATE SET name = s.name "
+                     "WHEN NOT MATCHED THEN INSERT (id, name, grp) VALUES (s.id, s.name, 9)"),
+            3);
+  EXPECT_EQ(scalar("SELECT currval('merge_keys')"), 350);
+  exec("UPDATE expected SET name = 'once' WHERE id IN (150, 250, 350)");
+  expect_table_matches_duckdb();
+  EXPECT_EQ(last_metrics()["numTargetRowsUpdated"], "3");
+  EXPECT_EQ(last_metrics()["numTargetRowsInserted"], "0");
+  // The materialised source does not outlive the statement, failed or not.
+  EXPECT_EQ(scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'loch_merge_source'"), 0);
+  EXPECT_FALSE(session_->run("MERGE INTO bronze.t USING (SELECT 1 AS id) s ON t.id = s.id "
+                             "WHEN MATCHED THEN UPDATE SET nope = 1")
+                   .is_ok());
+  EXPECT_EQ(scalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'loch_merge_source'"), 0);
+}
+
 TEST_P(DmlTest, MergeRefusesToUpdateATargetRowMatchedTwice) {
   create_table(10, 1);
   exec("CREATE TABLE dup AS SELECT * FROM (VALUES (3, 'a'), (3, 'b')) v(id, name)");

@@ -1,4 +1,4 @@
-/* contract_producer BOOTSTRAP TOPIC COUNT GOOD_ID BAD_ID BAD_EVERY [compression [acks]]
+/* contract_producer BOOTSTRAP TOPIC COUNT GOOD_ID BAD_ID BAD_EVERY [compression [acks [idempotent]]]
  *
  * Produces COUNT records with acks=all through librdkafka, keys "k<i>",
  * values in the schema registry wire format (magic 0, big-endian schema id,
@@ -7,7 +7,9 @@
  * otherwise (schema {id: long, name: string}); BAD_EVERY 0 means none.
  * Prints "delivered N failed M" and one line "error NAME COUNT" per error
  * the broker answered. Exits 0 when every record was acknowledged. acks
- * defaults to all (the benchmark passes 1). */
+ * defaults to all (the benchmark passes 1); "idempotent" as the ninth
+ * argument sets enable.idempotence=true and lets delivery retry for 120 s
+ * (for runs through tests/lib/cutting_proxy.py). */
 #include <librdkafka/rdkafka.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -63,7 +65,8 @@ static size_t put_string(const char *s, unsigned char *out) {
 
 int main(int argc, char **argv) {
   if (argc < 7) {
-    fprintf(stderr, "usage: contract_producer BOOTSTRAP TOPIC COUNT GOOD_ID BAD_ID BAD_EVERY [compression [acks]]\n");
+    fprintf(stderr,
+            "usage: contract_producer BOOTSTRAP TOPIC COUNT GOOD_ID BAD_ID BAD_EVERY [compression [acks [idempotent]]]\n");
     return 2;
   }
   const char *topic = argv[2];
@@ -76,7 +79,9 @@ int main(int argc, char **argv) {
   rd_kafka_conf_set(conf, "bootstrap.servers", argv[1], err, sizeof(err));
   rd_kafka_conf_set(conf, "acks", argc > 8 ? argv[8] : "all", err, sizeof(err));
   rd_kafka_conf_set(conf, "linger.ms", "5", err, sizeof(err));
-  rd_kafka_conf_set(conf, "message.timeout.ms", "30000", err, sizeof(err));
+  int idempotent = argc > 9 && strcmp(argv[9], "idempotent") == 0;
+  rd_kafka_conf_set(conf, "message.timeout.ms", idempotent ? "120000" : "30000", err, sizeof(err));
+  if (idempotent) rd_kafka_conf_set(conf, "enable.idempotence", "true", err, sizeof(err));
   if (argc > 7 && strcmp(argv[7], "none") != 0) rd_kafka_conf_set(conf, "compression.codec", argv[7], err, sizeof(err));
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
   rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
@@ -120,7 +125,7 @@ int main(int argc, char **argv) {
     }
     rd_kafka_poll(rk, 0);
   }
-  rd_kafka_flush(rk, 60000);
+  rd_kafka_flush(rk, 150000);
   printf("delivered %ld failed %ld\n", delivered, failed);
   for (int i = 0; i < error_kinds; i++) printf("error %s %ld\n", rd_kafka_err2name(errors[i].err), errors[i].count);
   rd_kafka_destroy(rk);

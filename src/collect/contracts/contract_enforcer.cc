@@ -23,12 +23,12 @@ Result<std::string> decompress_records(int codec, std::string_view compressed) {
   return kafka::decompress(static_cast<kafka::CompressionCodec>(codec), compressed);
 }
 
-// A batch of `records` (offset deltas 0..n-1) with `header`'s timestamps and
-// producer fields, compressed with `codec` as the producer's was.
+// A batch of `records` with `header`'s timestamps, producer fields and
+// lastOffsetDelta, compressed with `codec` as the producer's was (an empty
+// batch is left uncompressed: there is nothing to compress).
 Result<std::string> build_batch(kafka::RecordBatchHeader header, const std::vector<kafka::Record>& records, int codec) {
-  header.last_offset_delta = static_cast<int32_t>(records.size()) - 1;
   std::string batch = kafka::encode_record_batch(header, records);
-  if (codec == 0) return batch;
+  if (codec == 0 || records.empty()) return batch;
   LOCH_ASSIGN_OR_RETURN(std::string compressed,
                         kafka::compress(static_cast<kafka::CompressionCodec>(codec),
                                         std::string_view(batch).substr(kafka::RecordBatchHeader::kSize)));
@@ -93,22 +93,27 @@ ContractDecision ContractEnforcer::check_batch(const std::string& topic, int32_t
   for (const auto& [index, violation] : bad) {
     decision.violations.push_back({static_cast<int32_t>(index), violation.reason});
   }
-  bool idempotent = header->producer_id >= 0;
-  if (!contract.dead_letter || idempotent) {
+  if (!contract.dead_letter) {
     decision.action = ContractDecision::Action::kReject;
-    if (contract.dead_letter) {
-      decision.violations.front().reason +=
-          " (a batch of an idempotent or transactional producer is refused whole: splitting it would break its sequence numbers)";
-    }
     return decision;
   }
-  Status diverted = divert(topic, partition, *header, *records, bad, durability);
-  if (!diverted.is_ok()) {
+  auto letters = dead_letter_batch(topic, partition, *header, *records, bad);
+  if (!letters.is_ok()) {
     decision.action = ContractDecision::Action::kFail;
-    decision.status = diverted;
+    decision.status = letters.status();
     return decision;
   }
-  if (bad.size() == records->size()) {
+  decision.write_dead_letters = [this, dlq = dead_letter_topic(topic), encoded = std::move(letters).value(),
+                                 durability] { return append_dead_letters(dlq, encoded, durability); };
+
+  // An idempotent or transactional producer's batch keeps its offset range,
+  // hence its sequence range (base sequence + lastOffsetDelta): the
+  // producer's next batch still follows it, and a retry of it is still
+  // recognised as a duplicate and answered with these offsets. The diverted
+  // records leave holes, as compaction does; a batch of only bad records
+  // is appended empty, so the sequences advance all the same.
+  bool keeps_offset_range = header->producer_id >= 0;
+  if (!keeps_offset_range && bad.size() == records->size()) {
     decision.action = ContractDecision::Action::kSkip;
     return decision;
   }
@@ -121,11 +126,13 @@ ContractDecision ContractEnforcer::check_batch(const std::string& topic, int32_t
       continue;
     }
     kafka::Record r = std::move(records.value()[i]);
-    // A producer's batch numbers its records 0..n-1; the log checks it.
-    r.offset_delta = static_cast<int32_t>(kept.size());
+    // A plain producer's batch numbers its records 0..n-1; the log checks it.
+    if (!keeps_offset_range) r.offset_delta = static_cast<int32_t>(kept.size());
     kept.push_back(std::move(r));
   }
-  auto encoded = build_batch(*header, kept, header->compression());
+  kafka::RecordBatchHeader kept_header = *header;
+  if (!keeps_offset_range) kept_header.last_offset_delta = static_cast<int32_t>(kept.size()) - 1;
+  auto encoded = build_batch(kept_header, kept, header->compression());
   if (!encoded.is_ok()) {
     decision.action = ContractDecision::Action::kFail;
     decision.status = encoded.status();
@@ -133,23 +140,14 @@ ContractDecision ContractEnforcer::check_batch(const std::string& topic, int32_t
   }
   decision.action = ContractDecision::Action::kReplace;
   decision.kept = std::move(encoded).value();
+  decision.keeps_offset_range = keeps_offset_range;
   return decision;
 }
 
-Status ContractEnforcer::divert(const std::string& topic, int32_t partition, const kafka::RecordBatchHeader& original,
-                                const std::vector<kafka::Record>& records,
-                                const std::vector<std::pair<size_t, Violation>>& bad, kafka::Durability durability) {
-  const std::string dlq = dead_letter_topic(topic);
-  auto log = logs_.partition(dlq, PartitionId(0));
-  if (!log) {
-    Status created = logs_.create_topic(dlq, 1);
-    if (!created.is_ok() && created.code() != StatusCode::kAlreadyExists) {
-      return Status::io_error(fmt::format("cannot create dead-letter topic {}: {}", dlq, created.message()));
-    }
-    log = logs_.partition(dlq, PartitionId(0));
-    if (!log) return Status::io_error(fmt::format("dead-letter topic {} has no partition 0", dlq));
-    spdlog::info("contracts: created dead-letter topic {}", dlq);
-  }
+Result<std::string> ContractEnforcer::dead_letter_batch(const std::string& topic, int32_t partition,
+                                                        const kafka::RecordBatchHeader& original,
+                                                        const std::vector<kafka::Record>& records,
+                                                        const std::vector<std::pair<size_t, Violation>>& bad) {
   int64_t now = now_ms_();
   std::vector<kafka::Record> letters;
   letters.reserve(bad.size());
@@ -167,8 +165,23 @@ Status ContractEnforcer::divert(const std::string& topic, int32_t partition, con
   header.base_timestamp = original.base_timestamp;
   header.max_timestamp = original.max_timestamp;
   header.attributes = static_cast<int16_t>(original.attributes & kafka::RecordBatchHeader::kTimestampTypeLogAppend);
-  LOCH_ASSIGN_OR_RETURN(std::string encoded, build_batch(header, letters, original.compression()));
-  auto appended = log->append(encoded, durability);
+  header.last_offset_delta = static_cast<int32_t>(letters.size()) - 1;
+  return build_batch(header, letters, original.compression());
+}
+
+Status ContractEnforcer::append_dead_letters(const std::string& dlq, std::string_view batch,
+                                             kafka::Durability durability) {
+  auto log = logs_.partition(dlq, PartitionId(0));
+  if (!log) {
+    Status created = logs_.create_topic(dlq, 1);
+    if (!created.is_ok() && created.code() != StatusCode::kAlreadyExists) {
+      return Status::io_error(fmt::format("cannot create dead-letter topic {}: {}", dlq, created.message()));
+    }
+    log = logs_.partition(dlq, PartitionId(0));
+    if (!log) return Status::io_error(fmt::format("dead-letter topic {} has no partition 0", dlq));
+    spdlog::info("contracts: created dead-letter topic {}", dlq);
+  }
+  auto appended = log->append(batch, durability);
   if (!appended.is_ok()) {
     return Status::io_error(fmt::format("cannot append to dead-letter topic {}: {}", dlq, appended.status().message()));
   }

@@ -6,12 +6,17 @@
 // policy `reject` one bad record refuses the whole batch (INVALID_RECORD,
 // each bad record listed by batch index); with policy `dlq` the bad records
 // are appended to `<topic>.dlq` (created with one partition on first use)
-// with the dead-letter headers, durably, and the batch is rebuilt without
-// them (offset deltas renumbered, same compression) for the topic.
+// with the dead-letter headers, and the batch is rebuilt without them (same
+// compression) for the topic. The decision carries the dead-letter append;
+// the produce path runs it once per new batch (never for a retry that is a
+// duplicate), just before the rebuilt batch is appended.
 //
-// Batches of idempotent or transactional producers are never split: removing
-// records would break the producer's sequence numbers, so such a batch with
-// a bad record is refused as under `reject` (the producer learns which one).
+// A plain producer's batch is renumbered 0..n-1. An idempotent or
+// transactional producer's batch keeps its producer id, epoch, base
+// sequence and offset range (holes where the bad records were; possibly no
+// record at all), so sequence checks and de-duplication work unchanged.
+// Dead letters of a transactional batch are written outside the
+// transaction (doc/registry-contracts.md says why).
 #pragma once
 
 #include <functional>
@@ -32,9 +37,13 @@ class ContractEnforcer final : public kafka::RecordContract {
                                       kafka::Durability durability) override;
 
  private:
-  Status divert(const std::string& topic, int32_t partition, const kafka::RecordBatchHeader& header,
-                const std::vector<kafka::Record>& records, const std::vector<std::pair<size_t, Violation>>& bad,
-                kafka::Durability durability);
+  // The batch for `<topic>.dlq`: the bad records with the dead-letter headers.
+  Result<std::string> dead_letter_batch(const std::string& topic, int32_t partition,
+                                        const kafka::RecordBatchHeader& header,
+                                        const std::vector<kafka::Record>& records,
+                                        const std::vector<std::pair<size_t, Violation>>& bad);
+  // Appends it, creating the dead-letter topic (one partition) on first use.
+  Status append_dead_letters(const std::string& dlq, std::string_view batch, kafka::Durability durability);
 
   kafka::LogManager& logs_;
   ContractChecker checker_;

@@ -10,6 +10,7 @@
 #include "collect/contracts/dead_letter.h"
 #include "collect/kafka/log/log_test_util.h"
 #include "collect/kafka/protocol/compression.h"
+#include "collect/kafka/txn/producer_states.h"
 #include "collect/registry/wire_format.h"
 #include "common/varint.h"
 
@@ -106,6 +107,10 @@ TEST_F(ContractEnforcerTest, DlqPolicyDivertsBadRecordsWithTheirReasonAndKeepsTh
   ASSERT_EQ(d.violations.size(), 2u);
   EXPECT_EQ(d.violations[0].batch_index, 1);
   EXPECT_EQ(d.violations[1].batch_index, 3);
+  EXPECT_FALSE(d.keeps_offset_range);
+  EXPECT_EQ(logs_->partition("orders.dlq", PartitionId(0)), nullptr) << "checking writes nothing";
+  ASSERT_TRUE(d.write_dead_letters);
+  ASSERT_TRUE(d.write_dead_letters().is_ok());
 
   auto log = logs_->partition("orders", PartitionId(0));
   ASSERT_TRUE(log->append(d.kept).is_ok());
@@ -166,38 +171,97 @@ TEST_F(ContractEnforcerTest, CompressedBatchesAreRebuiltWithTheSameCodec) {
   EXPECT_EQ(kept_header->compression(), 1);
   EXPECT_EQ(kept_header->records_count, 3);
   ASSERT_TRUE(logs_->partition("orders", PartitionId(0))->append(d.kept).is_ok());
+  ASSERT_TRUE(d.write_dead_letters().is_ok());
   EXPECT_EQ(records_of("orders").size(), 3u);
   EXPECT_EQ(records_of("orders.dlq").size(), 2u);
 }
 
-TEST_F(ContractEnforcerTest, AllBadSkipsIdempotentBatchesAreRefusedWholeAndGoodBatchesPassUntouched) {
+TEST_F(ContractEnforcerTest, AllBadPlainBatchesAreSkippedAndGoodBatchesPassUntouched) {
   create("dlq");
   ContractEnforcer enforcer(*logs_, source_);
   ContractDecision all_bad = enforcer.check_batch(
       "orders", 0, kafka::make_record_batch({{"a", std::string("junk")}}, 1), kafka::Durability::kNoWait);
   EXPECT_EQ(all_bad.action, Action::kSkip);
-
-  std::vector<kafka::Record> records(2);
-  records[0].value = good_value(1);
-  records[1].offset_delta = 1;
-  records[1].value = good_value(1, 2);
-  kafka::RecordBatchHeader idempotent;
-  idempotent.producer_id = 7;
-  idempotent.producer_epoch = 0;
-  idempotent.base_sequence = 0;
-  idempotent.last_offset_delta = 1;
-  ContractDecision refused = enforcer.check_batch("orders", 0, kafka::encode_record_batch(idempotent, records),
-                                                  kafka::Durability::kNoWait);
-  EXPECT_EQ(refused.action, Action::kReject);
-  EXPECT_NE(refused.violations[0].reason.find("idempotent"), std::string::npos);
+  ASSERT_TRUE(all_bad.write_dead_letters().is_ok());
+  EXPECT_EQ(records_of("orders.dlq").size(), 1u);
 
   int lookups_before = source_.subject_lookups;
   for (int i = 0; i < 3; ++i) {
     ContractDecision ok = enforcer.check_batch("orders", 0, kafka::make_record_batch({{"k", good_value(i)}}, 1),
                                                kafka::Durability::kNoWait);
     EXPECT_EQ(ok.action, Action::kAppend);
+    EXPECT_FALSE(ok.write_dead_letters);
   }
   EXPECT_LE(source_.subject_lookups - lookups_before, 1) << "registrations are cached";
+}
+
+// An idempotent producer's batch of `values` (offset deltas 0..n-1).
+std::string idempotent_batch(int64_t producer_id, int32_t base_sequence, const std::vector<std::string>& values) {
+  std::vector<kafka::Record> records(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    records[i].offset_delta = static_cast<int32_t>(i);
+    records[i].key = "s" + std::to_string(base_sequence + static_cast<int32_t>(i));
+    records[i].value = values[i];
+  }
+  kafka::RecordBatchHeader header;
+  header.producer_id = producer_id;
+  header.producer_epoch = 0;
+  header.base_sequence = base_sequence;
+  header.last_offset_delta = static_cast<int32_t>(values.size()) - 1;
+  return kafka::encode_record_batch(header, records);
+}
+
+TEST_F(ContractEnforcerTest, IdempotentBatchesKeepTheirSequenceRangeAndRetriesDivertNothingTwice) {
+  create("dlq");
+  ContractEnforcer enforcer(*logs_, source_);
+  kafka::txn::ProducerStates states;
+  auto log = logs_->partition("orders", PartitionId(0));
+  // The produce path (broker/produce_handler.cc): check, then append through
+  // the producer state with the dead letters written just before.
+  auto produce = [&](const std::string& batch) {
+    ContractDecision d = enforcer.check_batch("orders", 0, batch, kafka::Durability::kNoWait);
+    EXPECT_EQ(d.action, Action::kReplace) << d.status.message();
+    EXPECT_TRUE(d.keeps_offset_range);
+    kafka::txn::BatchRewrite rewrite{kafka::OffsetGaps::kAllowed, std::move(d.write_dead_letters)};
+    return states.append("orders", 0, log, d.kept, kafka::Durability::kNoWait, rewrite);
+  };
+
+  std::string first = idempotent_batch(7, 0, {good_value(0), good_value(1, 2), good_value(2)});
+  ContractDecision d = enforcer.check_batch("orders", 0, first, kafka::Durability::kNoWait);
+  auto kept = kafka::validate_record_batch(d.kept);
+  ASSERT_TRUE(kept.is_ok()) << kept.status().message();
+  EXPECT_EQ(kept->producer_id, 7);
+  EXPECT_EQ(kept->base_sequence, 0);
+  EXPECT_EQ(kept->last_offset_delta, 2) << "the sequence range 0..2 is kept";
+  EXPECT_EQ(kept->records_count, 2);
+
+  auto appended = produce(first);
+  ASSERT_TRUE(appended.status.is_ok()) << appended.status.message();
+  EXPECT_EQ(appended.verdict, kafka::txn::AppendVerdict::kAppend);
+  EXPECT_EQ(appended.result.base_offset.value(), 0);
+  EXPECT_EQ(appended.result.last_offset.value(), 2);
+  // The retry of the same batch: the original's offsets, no second dead letter.
+  auto retried = produce(first);
+  EXPECT_EQ(retried.verdict, kafka::txn::AppendVerdict::kDuplicate);
+  EXPECT_EQ(retried.result.base_offset.value(), 0);
+  EXPECT_EQ(retried.result.last_offset.value(), 2);
+  // The next batch follows at sequence 3, though only two records were kept;
+  // one of only bad records is appended empty so that sequence 5 follows it.
+  auto all_bad = produce(idempotent_batch(7, 3, {good_value(3, 2), std::string("junk")}));
+  ASSERT_TRUE(all_bad.status.is_ok()) << all_bad.status.message();
+  EXPECT_EQ(all_bad.verdict, kafka::txn::AppendVerdict::kAppend);
+  EXPECT_EQ(all_bad.result.base_offset.value(), 3);
+  auto next = produce(idempotent_batch(7, 5, {good_value(5), good_value(6, 2)}));
+  ASSERT_TRUE(next.status.is_ok()) << next.status.message();
+  EXPECT_EQ(next.verdict, kafka::txn::AppendVerdict::kAppend);
+  EXPECT_EQ(next.result.base_offset.value(), 5);
+
+  std::vector<std::string> keys, letters;
+  for (const auto& r : records_of("orders")) keys.push_back(*r.key);
+  for (const auto& r : records_of("orders.dlq")) letters.push_back(*r.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"s0", "s2", "s5"}));
+  EXPECT_EQ(letters, (std::vector<std::string>{"s1", "s3", "s4", "s6"}));
+  EXPECT_EQ(log->log_end_offset().value(), 7);
 }
 
 TEST_F(ContractEnforcerTest, TopicsWithoutAContractAndAnUnreadyRegistry) {

@@ -8,16 +8,15 @@
 namespace loch::kafka {
 
 ContractStep apply_record_contract(Broker& broker, const std::string& topic, int32_t partition, std::string_view& batch,
-                                   Durability durability, std::string& kept,
+                                   Durability durability, ContractDecision& decision,
                                    ProduceResponse::PartitionProduceResponse& out) {
   RecordContract* contract = broker.record_contract();
   if (contract == nullptr) return ContractStep::kAppend;
-  ContractDecision decision = contract->check_batch(topic, partition, batch, durability);
+  decision = contract->check_batch(topic, partition, batch, durability);
   switch (decision.action) {
     case ContractDecision::Action::kAppend: return ContractStep::kAppend;
     case ContractDecision::Action::kReplace:
-      kept = std::move(decision.kept);
-      batch = kept;
+      batch = decision.kept;
       return ContractStep::kAppend;
     case ContractDecision::Action::kSkip: return ContractStep::kSkip;
     case ContractDecision::Action::kReject: {

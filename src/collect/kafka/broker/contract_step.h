@@ -11,13 +11,16 @@
 namespace loch::kafka {
 
 enum class ContractStep {
-  kAppend,   // append `batch` (possibly rewritten: it then points into `kept`)
-  kSkip,     // nothing left to append: every record went to the dead-letter topic
+  kAppend,   // append `batch` (possibly rebuilt: it then points into `decision.kept`)
+  kSkip,     // nothing to append: every record of a plain producer's batch is for the dead-letter topic
   kRefused,  // `out` holds the error (INVALID_RECORD with record_errors, or the failure); stop this partition
 };
 
+// `decision` receives the contract's answer: for kAppend and kSkip its
+// write_dead_letters (if set) must run once before the batch is appended
+// (or instead, for kSkip), and keeps_offset_range says how to append.
 ContractStep apply_record_contract(Broker& broker, const std::string& topic, int32_t partition, std::string_view& batch,
-                                   Durability durability, std::string& kept,
+                                   Durability durability, ContractDecision& decision,
                                    ProduceResponse::PartitionProduceResponse& out);
 
 }  // namespace loch::kafka

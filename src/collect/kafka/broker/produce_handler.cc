@@ -61,13 +61,21 @@ PartitionResponse append_partition(Broker& broker, const std::string& topic, int
     for (std::string_view batch : *batches) {
       // The topic's data contract (contract_step.h) may refuse the batch,
       // or divert bad records to <topic>.dlq and leave the rest to append.
-      std::string kept;
-      ContractStep step = apply_record_contract(broker, topic, index, batch, durability, kept, out);
+      ContractDecision decision;
+      ContractStep step = apply_record_contract(broker, topic, index, batch, durability, decision, out);
       if (step == ContractStep::kRefused) return out;
-      if (step == ContractStep::kSkip) continue;
+      if (step == ContractStep::kSkip) {
+        if (decision.write_dead_letters) status = decision.write_dead_letters();
+        if (!status.is_ok()) break;
+        continue;
+      }
       // Through the producer state: sequence checks and de-duplication for
-      // idempotent and transactional producers (txn/producer_states.h).
-      auto appended = broker.producer_states().append(topic, index, log, batch, Durability::kNoWait);
+      // idempotent and transactional producers (txn/producer_states.h); the
+      // dead letters are written only for a batch that is not a retry.
+      txn::BatchRewrite rewrite;
+      rewrite.gaps = decision.keeps_offset_range ? OffsetGaps::kAllowed : OffsetGaps::kRefused;
+      rewrite.before_append = std::move(decision.write_dead_letters);
+      auto appended = broker.producer_states().append(topic, index, log, batch, Durability::kNoWait, rewrite);
       refusal = producer_refusal(appended.verdict);
       if (!appended.status.is_ok() || refusal) {
         status = refusal ? Status::invalid_argument(appended.message) : appended.status;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,13 +25,24 @@ struct RecordViolation {
 struct ContractDecision {
   enum class Action {
     kAppend,   // append the batch as the producer sent it (no contract, or every record passed)
-    kReplace,  // append `kept` instead: the batch without the records sent to the dead-letter topic
-    kSkip,     // every record went to the dead-letter topic: nothing to append
+    kReplace,  // append `kept` instead: the batch without the records for the dead-letter topic
+    kSkip,     // every record is for the dead-letter topic and the batch has no producer id: nothing to append
     kReject,   // policy reject: the partition's produce fails with INVALID_RECORD
-    kFail,     // the check itself failed (`status`: DLQ write error, unreadable batch)
+    kFail,     // the check itself failed (`status`: unreadable batch, registry not ready)
   };
   Action action = Action::kAppend;
-  std::string kept;                        // kReplace
+  // kReplace: the rebuilt batch. Of a plain producer it numbers the kept
+  // records 0..n-1; of an idempotent or transactional producer it keeps the
+  // producer id, epoch, base sequence and lastOffsetDelta (so the sequence
+  // range) of the original, the kept records keep their offset deltas, and
+  // it may hold no record at all (`keeps_offset_range`: OffsetGaps::kAllowed).
+  std::string kept;
+  bool keeps_offset_range = false;
+  // kReplace / kSkip: appends the diverted records to the dead-letter topic
+  // (durable with the Durability given to check_batch when it returns ok).
+  // The produce path calls it exactly once, right before it appends `kept`,
+  // and only if the batch is not a duplicate of one already appended.
+  std::function<Status()> write_dead_letters;
   std::vector<RecordViolation> violations;  // kReject (and the diverted ones for kReplace / kSkip)
   Status status = Status::ok();            // kFail
 };
@@ -39,9 +51,8 @@ class RecordContract {
  public:
   virtual ~RecordContract() = default;
   // Called for each batch of a produce request before it is appended.
-  // Records diverted to the dead-letter topic are durable there (with
-  // `durability`) before this returns, so a batch that is then appended
-  // loses nothing. Thread-safe.
+  // Writes nothing: dead letters are written by the decision's
+  // write_dead_letters. Thread-safe.
   virtual ContractDecision check_batch(const std::string& topic, int32_t partition, std::string_view batch,
                                        Durability durability) = 0;
 };

@@ -158,13 +158,17 @@ Status PartitionLog::recover(LogRecovery* recovery) {
   return Status::ok();
 }
 
-Result<AppendResult> PartitionLog::append(std::string_view batch, Durability durability) {
+Result<AppendResult> PartitionLog::append(std::string_view batch, Durability durability, OffsetGaps gaps) {
   LOCH_ASSIGN_OR_RETURN(RecordBatchHeader header, validate_record_batch(batch));
   // A producer's batch numbers its records 0..n-1 (Kafka's LogValidator
   // refuses anything else); without this a client could make the log skip
   // up to 2^31 offsets. Batches rewritten by compaction may have gaps, but
-  // those never come through append.
-  if (header.records_count < 1 || header.last_offset_delta != header.records_count - 1) {
+  // those never come through append; batches rebuilt by the data contract
+  // do (OffsetGaps::kAllowed), within the range the producer's batch had.
+  bool counts_agree = gaps == OffsetGaps::kAllowed
+                          ? header.records_count >= 0 && header.records_count <= header.last_offset_delta + 1
+                          : header.records_count >= 1 && header.last_offset_delta == header.records_count - 1;
+  if (!counts_agree) {
     return Status::corruption(fmt::format("record batch with {} records and lastOffsetDelta {}",
                                           header.records_count, header.last_offset_delta));
   }

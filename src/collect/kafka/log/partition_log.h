@@ -74,6 +74,18 @@ enum class Durability {
   kNoWait,            // acks=0/1: on disk at the next sync point
 };
 
+// Whether a batch may leave holes in its offset range. Producers' batches
+// may not (records 0..n-1). A batch the broker rebuilt from a producer's
+// after its data contract diverted records (contracts/contract_enforcer.h)
+// keeps the original lastOffsetDelta, and with it the idempotent producer's
+// sequence range, so it holds fewer records than offsets, or none at all,
+// as compacted batches do. Its lastOffsetDelta was checked when the
+// producer's batch was, which bounds the holes.
+enum class OffsetGaps {
+  kRefused,  // recordsCount == lastOffsetDelta + 1 >= 1
+  kAllowed,  // 0 <= recordsCount <= lastOffsetDelta + 1
+};
+
 struct AppendResult {
   Offset base_offset;
   Offset last_offset;
@@ -139,10 +151,11 @@ class PartitionLog {
 
   // Appends one record batch (magic v2, exactly one batch), assigning it the
   // offsets from log_end_offset(). Validates the length, magic and CRC-32C,
-  // that lastOffsetDelta is recordsCount - 1 (>= 1 record), and the
-  // max.message.bytes limit first; rolls the segment when
-  // segment.bytes or segment.ms says so.
-  Result<AppendResult> append(std::string_view batch, Durability durability = Durability::kSyncBeforeReturn);
+  // that lastOffsetDelta is recordsCount - 1 (>= 1 record; `gaps` relaxes
+  // this for batches the broker rebuilt), and the max.message.bytes limit
+  // first; rolls the segment when segment.bytes or segment.ms says so.
+  Result<AppendResult> append(std::string_view batch, Durability durability = Durability::kSyncBeforeReturn,
+                              OffsetGaps gaps = OffsetGaps::kRefused);
 
   // Whole batches starting with the one that contains `offset`, up to
   // `max_bytes` (always at least one batch, as Kafka does since KIP-74, so a

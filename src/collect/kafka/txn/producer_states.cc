@@ -91,12 +91,19 @@ std::pair<std::shared_ptr<ProducerStates::Slot>, std::unique_lock<std::mutex>> P
 
 ProducedAppend ProducerStates::append(const std::string& topic, int32_t partition,
                                       const std::shared_ptr<PartitionLog>& log, std::string_view batch,
-                                      Durability durability) {
+                                      Durability durability, const BatchRewrite& rewrite) {
   ProducedAppend out;
   auto header = RecordBatchHeader::parse(batch);
   if (!header.is_ok() || header->producer_id < 0) {
-    // Plain producers have no state: the log's own checks are all there is.
-    auto appended = log->append(batch, durability);
+    // Plain producers have no state: the log's own checks are all there is
+    // (and a retry is a new batch, as it is for Kafka).
+    if (rewrite.before_append) {
+      if (Status s = rewrite.before_append(); !s.is_ok()) {
+        out.status = s;
+        return out;
+      }
+    }
+    auto appended = log->append(batch, durability, rewrite.gaps);
     if (appended.is_ok()) out.result = *appended;
     else out.status = appended.status();
     return out;
@@ -119,9 +126,18 @@ ProducedAppend ProducerStates::append(const std::string& topic, int32_t partitio
                    header->producer_id, header->producer_epoch, header->base_sequence, topic, partition,
                    check.duplicate_of.first_offset, check.duplicate_of.last_offset);
     } else if (check.verdict == AppendVerdict::kAppend) {
+      // Dead letters first: once the batch is in the log a retry is a
+      // duplicate and would never write them again. (A crash between the
+      // two makes the retry write them twice: at least once, never lost.)
+      if (rewrite.before_append) {
+        if (Status s = rewrite.before_append(); !s.is_ok()) {
+          out.status = s;
+          return out;
+        }
+      }
       // Appended without waiting so that the lock is not held over the
       // fsync; acks=all waits for it below.
-      auto appended = log->append(batch, Durability::kNoWait);
+      auto appended = log->append(batch, Durability::kNoWait, rewrite.gaps);
       if (!appended.is_ok()) {
         out.status = appended.status();
         return out;

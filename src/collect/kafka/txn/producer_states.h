@@ -38,6 +38,20 @@ struct ProducedAppend {
   AppendResult result;  // the offsets, when appended or a duplicate
 };
 
+// What the broker did to a producer's batch before it reached append: its
+// data contract removed records that go to a dead-letter topic
+// (broker/contract_step.h).
+struct BatchRewrite {
+  // kAllowed: the batch keeps the producer's offset range (and so its
+  // sequence range) with fewer records in it.
+  OffsetGaps gaps = OffsetGaps::kRefused;
+  // Writes the removed records elsewhere. Called under the partition's lock
+  // once the batch is known to be new, just before it is appended, so a
+  // retried batch (a duplicate) or a refused one writes nothing; an error
+  // stops the append and is the answer.
+  std::function<Status()> before_append;
+};
+
 // What Fetch needs of a partition for read_committed.
 struct StableView {
   int64_t last_stable_offset = 0;
@@ -52,7 +66,7 @@ class ProducerStates {
   // partition's producer state and appends it when new. A duplicate is not
   // appended and answers the offsets of the original.
   ProducedAppend append(const std::string& topic, int32_t partition, const std::shared_ptr<PartitionLog>& log,
-                        std::string_view batch, Durability durability);
+                        std::string_view batch, Durability durability, const BatchRewrite& rewrite = {});
 
   // Appends a COMMIT or ABORT control batch for `producer_id` (always
   // durable: the coordinator completes a transaction only after its markers

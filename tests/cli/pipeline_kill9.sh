@@ -3,7 +3,7 @@
 # the end bronze holds each (topic, partition, offset) exactly once, silver
 # each on-time order once, the late table each late order once, and gold
 # equals plain DuckDB SQL over the generator's reference file. Small
-# batches (200 records) so that the kills land between and inside commits.
+# batches (150 records) so that the kills land between and inside commits.
 source "$(dirname "$0")/../lib/assert.sh"
 source "$TESTS_LIB/serve.sh"
 DATA="$WORK/data"
@@ -13,7 +13,7 @@ KILLS=${KILLS:-8}
 mkdir -p "$PROJECT/pipelines"
 cp -r "$REPO_ROOT/examples/streaming-first/sql" "$REPO_ROOT/examples/streaming-first/check_gold.sql" "$PROJECT/"
 for p in bronze_orders silver_orders gold_revenue_per_minute; do
-  sed -e '/^source:/a\  max_batch_records: 200' "$REPO_ROOT/examples/streaming-first/pipelines/$p.yaml" \
+  sed -e '/^source:/a\  max_batch_records: 150' "$REPO_ROOT/examples/streaming-first/pipelines/$p.yaml" \
     >"$PROJECT/pipelines/$p.yaml"
 done
 
@@ -24,7 +24,7 @@ cd "$WORK"
 for topic in shop.clicks shop.orders shop.customers; do
   "$LOCH" topic create "$topic" --partitions 3 --config retention.ms=-1 --bootstrap "$KAFKA" >/dev/null
 done
-"$LOCH" generate --bootstrap "$KAFKA" --count 60000 --seed 9 --customers 30 --events-per-second 40 \
+"$LOCH" generate --bootstrap "$KAFKA" --count 100000 --seed 9 --customers 30 --events-per-second 40 \
   --late-fraction 0.02 --duplicate-fraction 0.03 --reference events.parquet >/dev/null
 
 run() {

@@ -1,6 +1,7 @@
 #include "process/runner/delta_append_sink.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include <nlohmann/json.hpp>
 
@@ -20,9 +21,19 @@ using nlohmann::json;
 
 namespace {
 
+// A table exists once its log holds a commit (or a checkpoint). A process
+// killed during the very first commit leaves _delta_log with at most a
+// temporary file: that is still no table, and the next append creates it.
 bool table_exists(const fs::path& root) {
   std::error_code ec;
-  return fs::is_directory(root / "_delta_log", ec) && !fs::is_empty(root / "_delta_log", ec);
+  for (fs::directory_iterator it(root / "_delta_log", ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.size() >= 25 && name[0] != '.' && (name.ends_with(".json") || name.ends_with(".parquet")) &&
+        std::isdigit(static_cast<unsigned char>(name[0]))) {
+      return true;
+    }
+  }
+  return false;
 }
 
 std::string sql_identifier(const std::string& name) {
@@ -125,7 +136,9 @@ Result<AppendOutcome> DeltaAppendSink::append(sql::Connection& connection, const
   std::error_code ec;
   fs::create_directories(table_.root, ec);
   if (ec) return Status::io_error("sink " + table_.display_name + ": cannot create " + table_.root.string() + ": " + ec.message());
-  LOCH_ASSIGN_OR_RETURN(auto txn, delta::Transaction::begin_or_create(table_.root, connection));
+  LOCH_ASSIGN_OR_RETURN(auto txn, table_exists(table_.root) ? delta::Transaction::begin(table_.root, connection)
+                                                              : Result<delta::Transaction>(delta::Transaction::begin_create(
+                                                                    table_.root, connection)));
   Offsets committed;
   if (const delta::Snapshot* snapshot = txn.read_snapshot()) {
     LOCH_ASSIGN_OR_RETURN(committed, offsets_of(*snapshot, pipeline_));

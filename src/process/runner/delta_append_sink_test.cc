@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include <nlohmann/json.hpp>
 
@@ -116,6 +117,19 @@ TEST_F(DeltaAppendSinkTest, AnEmptyBatchStillAdvancesTheOffsetsAndOtherPipelines
   ASSERT_TRUE(other.append(*connection_, records(0, 2), {{orders0_, 2}}).is_ok());
   EXPECT_EQ((orders.committed_offsets(*connection_).value()), (Offsets{{orders0_, 9}}));
   EXPECT_EQ(table_rows(), 6);
+}
+
+TEST_F(DeltaAppendSinkTest, AFirstCommitKilledHalfWayLeavesNoTable) {
+  // kill -9 between writing the commit's temporary file and linking it.
+  fs::create_directories(root_ / "_delta_log");
+  std::ofstream(root_ / "_delta_log" / "._loch_tmp.00000000000000000000.json.123.0") << "{}";
+  DeltaAppendSink orders = sink();
+  EXPECT_EQ(orders.version(*connection_).value(), -1);
+  EXPECT_TRUE(orders.committed_offsets(*connection_).value().empty());
+  auto outcome = orders.append(*connection_, records(0, 3), {{orders0_, 3}});
+  ASSERT_TRUE(outcome.is_ok()) << outcome.status().to_string();
+  EXPECT_EQ(outcome->version, 0);
+  EXPECT_EQ(table_rows(), 3);
 }
 
 TEST_F(DeltaAppendSinkTest, AMissingPartitionColumnIsNamed) {

@@ -112,6 +112,10 @@ Status PipelineRun::open() {
                           sink.partition_by, sink.target_file_size_bytes},
                 definition_.name);
   dlq_sink_.emplace(side_table(sink.table + "_dlq"), definition_.name);
+  // The zone's directory: the CDC sinks create only the table's own.
+  std::error_code ec;
+  fs::create_directories(sink_->table().root.parent_path(), ec);
+  if (ec) return Status::io_error("cannot create " + sink_->table().root.parent_path().string() + ": " + ec.message());
   LOCH_ASSIGN_OR_RETURN(table_version_, sink_->version(*connection_));
 
   LOCH_ASSIGN_OR_RETURN(format_, source::make_record_format(definition_.format));
@@ -127,14 +131,6 @@ Status PipelineRun::open() {
 
   pipeline::SourceDefinition source_definition = definition_.source;
   for (const auto& [name, value] : options_.extra_properties) source_definition.properties[name] = value;
-  if (engine_) {
-    // Small fetches per partition keep the partitions' records interleaved
-    // in a batch. With librdkafka's 1 MB default one partition's backlog
-    // can arrive whole before the others', and the watermark (the slowest
-    // partition's) would stay back while that partition's late events
-    // pass as on time. The definition may still set it.
-    source_definition.properties.try_emplace("max.partition.fetch.bytes", "65536");
-  }
   source::KafkaSourceOptions source_options;
   source_options.default_bootstrap_servers = options_.default_bootstrap;
   LOCH_ASSIGN_OR_RETURN(source_, source::KafkaSource::open(source_definition, source_options));
@@ -328,7 +324,12 @@ Status PipelineRun::run() {
   LOCH_RETURN_IF_ERROR(open());
   // Event-time pipelines see the partitions in step (partition_aligner.h).
   std::optional<PartitionAligner> aligner;
-  if (engine_) aligner.emplace(static_cast<size_t>(std::max<int64_t>(definition_.source.max_batch_records, 1000)) * 10);
+  // Its cap bounds memory when a partition stops short of its end; it must
+  // hold a partition's backlog as librdkafka may hand it over whole.
+  constexpr int64_t kMinAlignerCap = 500'000;
+  if (engine_) {
+    aligner.emplace(static_cast<size_t>(std::max(definition_.source.max_batch_records * 50, kMinAlignerCap)));
+  }
   while (!stop_requested()) {
     LOCH_ASSIGN_OR_RETURN(source::MicroBatch batch, source_->next_batch());
     const size_t read = batch.records.size();

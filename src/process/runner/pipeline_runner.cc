@@ -101,7 +101,7 @@ class PipelineRun {
 Status PipelineRun::open() {
   trigger_ = options_.trigger.value_or(definition_.trigger);
   LOCH_RETURN_IF_ERROR(lock_pipeline());
-  LOCH_ASSIGN_OR_RETURN(database_, sql::Database::open(":memory:", {{"threads", "1"}}));
+  LOCH_ASSIGN_OR_RETURN(database_, sql::Database::open(":memory:"));
   LOCH_ASSIGN_OR_RETURN(auto connection, database_->connect());
   connection_.emplace(std::move(connection));
   // Dates and timestamps in the transform SQL mean UTC, whatever the machine's zone.

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Kafka -> bronze rows/s of `loch pipeline run` against DuckDB writing the
+# same rows to Parquet with COPY, measured in the same run.
+#
+#   pipeline  loch pipeline run bronze_clicks --trigger available-now: read
+#             the topic from the embedded broker (librdkafka), stage each
+#             micro-batch in DuckDB, write Parquet, commit to Delta with txn
+#             actions (process start to stop, best of ROUNDS, fresh table each);
+#   baseline  loch sql: COPY the bronze table's rows (already in a DuckDB
+#             table in memory) TO Parquet (the same columns, same rows),
+#             best of ROUNDS, the load from the table not counted.
+# Goal (issue 9): pipeline >= 0.45x the baseline.
+# Usage: bench/pipeline_bronze_bench.sh path/to/loch [EVENTS] [ROUNDS]
+set -euo pipefail
+
+loch=$(realpath "$1")
+events=${2:-500000}
+rounds=${3:-3}
+repo=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'kill "${serve_pid:-0}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+cd "$work"
+
+"$loch" serve --data-dir data --kafka-host 127.0.0.1 --kafka-port 0 --advertised-host 127.0.0.1 \
+  --registry-host 127.0.0.1 --registry-port 0 >serve.log 2>&1 &
+serve_pid=$!
+port=""
+for _ in $(seq 1 400); do
+  port=$(grep -o 'kafka: listening on 127.0.0.1:[0-9]*' serve.log 2>/dev/null | cut -d: -f3 || true)
+  [ -n "$port" ] && break
+  sleep 0.05
+done
+[ -n "$port" ] || { cat serve.log >&2; exit 1; }
+kafka=127.0.0.1:$port
+for topic in shop.clicks shop.orders shop.customers; do
+  "$loch" topic create "$topic" --partitions 3 --config retention.ms=-1 --bootstrap "$kafka" >/dev/null
+done
+"$loch" generate --bootstrap "$kafka" --count "$events" --seed 3 --customers 100 >/dev/null
+mkdir -p project/pipelines
+cp "$repo/examples/streaming-first/pipelines/bronze_clicks.yaml" project/pipelines/
+
+now_ns() { date +%s%N; }
+best_pipeline=""
+rows=0
+for r in $(seq 1 "$rounds"); do
+  rm -rf lake-data
+  start=$(now_ns)
+  "$loch" pipeline run bronze_clicks --project project --trigger available-now --bootstrap "$kafka" \
+    --data-dir lake-data >run.log
+  ns=$(($(now_ns) - start))
+  rows=$(awk '{for (i = 1; i <= NF; i++) if ($i ~ /^rows=/) { sub("rows=", "", $i); n += $i }} END {print n}' run.log)
+  if [ -z "$best_pipeline" ] || [ "$ns" -lt "$best_pipeline" ]; then best_pipeline=$ns; fi
+done
+
+# The baseline's rows: the bronze table just written, loaded into memory.
+best_copy=""
+for r in $(seq 1 "$rounds"); do
+  rm -f copy.parquet
+  # Time the COPY alone: DuckDB's own clock before and after, in one session.
+  ns=$("$loch" sql --data-dir lake-data --format csv -c "
+    create temp table rows_in_memory as select * from bronze.clicks;
+    create temp table t0 as select epoch_ns(get_current_timestamp()) as t;
+    copy rows_in_memory to 'copy.parquet' (format parquet);
+    select epoch_ns(get_current_timestamp()) - (select t from t0) as ns;" | tail -1)
+  if [ -z "$best_copy" ] || [ "$ns" -lt "$best_copy" ]; then best_copy=$ns; fi
+done
+
+awk -v rows="$rows" -v p="$best_pipeline" -v c="$best_copy" 'BEGIN {
+  pr = rows / (p / 1e9); cr = rows / (c / 1e9);
+  printf "pipeline_bronze_bench: %d rows (shop.clicks, 3 partitions)\n", rows;
+  printf "  loch pipeline run bronze_clicks (Kafka -> Delta bronze): %.0f rows/s (%.2f s, whole process)\n", pr, p / 1e9;
+  printf "  DuckDB COPY of the same rows to Parquet:                 %.0f rows/s (%.2f s)\n", cr, c / 1e9;
+  printf "  ratio: %.2fx (goal >= 0.45x)\n", pr / cr;
+}'

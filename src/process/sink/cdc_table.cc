@@ -68,6 +68,11 @@ Result<std::optional<CdcTable>> open_cdc_table(sql::Connection& connection, cons
     table.located_scan = std::move(scan).value();
     return std::optional<CdcTable>(std::move(table));
   }
+  // The data files are written before the commit creates _delta_log: the
+  // table's directory (and its zone's, on a fresh lake) must exist first.
+  std::error_code ec;
+  fs::create_directories(table_root, ec);
+  if (ec) return Status::io_error(what + ": cannot create " + table_root.string() + ": " + ec.message());
   auto metadata = metadata_for(columns_to_create);
   if (!metadata.is_ok()) return metadata.status().with_context(what);
   auto protocol = delta::required_protocol(*metadata, std::nullopt);

@@ -168,6 +168,9 @@ committed 3 32"
   fail "group delete-offsets"
 }
 expect_eq "delete-offsets says what went" "$(cat deleted.out)" "Group resume-group: resume-0 offset deleted"
+expect_eq "partitions still committed" \
+  "$("$LOCH" group describe resume-group -b "$KAFKA" | awk '$1 == "resume" && $3 != "-" {print $2}' | sort | tr '\n' ' ')" \
+  "1 2 3 "
 # Partition 0 is read again from the start (auto.offset.reset=earliest), the
 # others resume where their offsets stayed.
 "$CLIENTS/group_consumer" "$KAFKA" resume-group resume 32 >fourth.out 2>fourth.err || {

@@ -99,8 +99,43 @@ HandlerReply handle_offset_commit(Broker& broker, const RequestFrame& frame) {
   return reply_with(frame, response);
 }
 
+namespace {
+
+// librdkafka 2.0.2's ListConsumerGroupOffsets for all partitions (what
+// `loch group describe` sends) writes OffsetFetch v6-7's null topics array
+// into a 4-byte placeholder it never shrinks: three zero bytes follow the
+// null array. Kafka's broker reads past them unnoticed; loch reads such a
+// body without them, and refuses any other body that does not decode.
+std::optional<OffsetFetchRequest> decode_offset_fetch(const RequestFrame& frame) {
+  auto strict = decode_request_body<OffsetFetchRequest>(frame);
+  if (strict.is_ok()) return std::move(strict).value();
+  const std::string_view body = frame.body;
+  if (frame.api_version() == 6 || frame.api_version() == 7) {
+    // The group id: a compact string, its length + 1 as an unsigned varint.
+    uint64_t length_plus_one = 0;
+    size_t at = 0;
+    for (int shift = 0; at < body.size() && shift < 35; shift += 7) {
+      const auto byte = static_cast<unsigned char>(body[at++]);
+      length_plus_one |= uint64_t{byte & 0x7Fu} << shift;
+      if ((byte & 0x80) == 0) break;
+    }
+    const size_t topics_at = at + (length_plus_one > 0 ? length_plus_one - 1 : 0);
+    if (length_plus_one > 0 && topics_at + 4 <= body.size() && body.substr(topics_at, 4) == std::string_view("\0\0\0\0", 4)) {
+      std::string repaired(body.substr(0, topics_at + 1));
+      repaired.append(body.substr(topics_at + 4));
+      auto lenient = decode_message<OffsetFetchRequest>(repaired, frame.api_version());
+      if (lenient.is_ok() && !lenient->topics) return std::move(lenient).value();
+    }
+  }
+  spdlog::warn("kafka: closing connection of client {}: {}", frame.header.client_id.value_or("?"),
+               strict.status().message());
+  return std::nullopt;
+}
+
+}  // namespace
+
 HandlerReply handle_offset_fetch(Broker& broker, const RequestFrame& frame) {
-  auto request = decode_body_or_log<OffsetFetchRequest>(frame);
+  auto request = decode_offset_fetch(frame);
   if (!request) return HandlerReply::close();
   const int16_t version = frame.api_version();
   OffsetFetchResponse response;

@@ -13,8 +13,8 @@
 // Tables are generated under DIR (Parquet written by DuckDB, logs written
 // by this program following PROTOCOL.md). Rounds alternate the contenders;
 // the median round of each counts (the machine may be shared and noisy).
-// delta_scan statements are rewritten with a SnapshotCache, as in a
-// `loch sql` session.
+// delta_scan statements are rewritten with a SnapshotCache and run through
+// a PlanCache, as in a `loch sql` session (one row also without the latter).
 //
 // Usage: delta_bench [DIR] [ROUNDS] [ROWS_PER_FILE]
 //        (DIR default ./delta-bench-data, ROUNDS 5, ROWS_PER_FILE 100000: 64 files)
@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "store/delta/file_paths.h"
+#include "store/delta/plan_cache.h"
 #include "store/delta/snapshot.h"
 #include "store/delta/snapshot_cache.h"
 #include "store/delta/statement_layer.h"
@@ -139,6 +140,15 @@ double seconds_of(const std::function<void()>& work) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+void drain(loch::Result<loch::sql::QueryResult>& result, const std::string& sql) {
+  check(result.status(), sql.substr(0, 80).c_str());
+  while (true) {
+    auto chunk = result->next_chunk();
+    check(chunk.status(), "fetch");
+    if (!*chunk) break;
+  }
+}
+
 void run_query(loch::sql::Connection& connection, const std::string& sql) {
   auto result = connection.query(sql);
   check(result.status(), sql.substr(0, 80).c_str());
@@ -209,6 +219,14 @@ int main(int argc, char** argv) {
     return *rewritten;
   };
 
+  // As a `loch sql` session runs a statement: rewritten, then from the
+  // session's plan cache (plan_cache.h).
+  loch::delta::PlanCache plans;
+  auto run_delta = [&](const std::string& sql) {
+    auto result = plans.stream(c, sql, rewrite(sql));
+    drain(result, sql);
+  };
+
   const std::string title = "query (64 files, " + std::to_string(64 * rows_per_file) + " rows)";
   std::printf("\n%-58s %10s %10s %8s\n", title.c_str(), "loch s", "base s", "ratio");
   auto report = [](const char* name, const Pair& p, const char* baseline_name) {
@@ -218,6 +236,8 @@ int main(int argc, char** argv) {
   // The rewrite (snapshot load + SQL build) is part of delta_scan's cost.
   const std::string full = "SELECT count(*), sum(value) FROM ";
   report("full scan: delta_scan vs read_parquet",
+         race(rounds, [&] { run_delta(full + delta); }, [&] { run_query(c, full + parquet); }), "read_parquet");
+  report("  the same without the plan cache",
          race(rounds, [&] { run_query(c, rewrite(full + delta)); }, [&] { run_query(c, full + parquet); }),
          "read_parquet");
   {
@@ -233,20 +253,20 @@ int main(int argc, char** argv) {
   // Ids ascend across files: this keeps the first file and half the second.
   const std::string by_id = " WHERE id < " + std::to_string(rows_per_file * 3 / 2);
   report("id < 1.5 files: delta_scan (skipping) vs read_parquet",
-         race(rounds, [&] { run_query(c, rewrite(full + delta + by_id)); }, [&] { run_query(c, full + parquet + by_id); }),
+         race(rounds, [&] { run_delta(full + delta + by_id); }, [&] { run_query(c, full + parquet + by_id); }),
          "read_parquet");
   report("id < 1.5 files: delta_scan skipping vs no skipping",
-         race(rounds, [&] { run_query(c, rewrite(full + delta + by_id)); },
-              [&] { run_query(c, rewrite(full + "(SELECT * FROM " + delta + ")" + by_id)); }),
+         race(rounds, [&] { run_delta(full + delta + by_id); },
+              [&] { run_delta(full + "(SELECT * FROM " + delta + ")" + by_id); }),
          "unpruned delta_scan");
   const std::string by_part = " WHERE part = 3";
   report("part = 3: delta_scan (partition pruning) vs read_parquet + path filter",
-         race(rounds, [&] { run_query(c, rewrite(full + delta + by_part)); },
+         race(rounds, [&] { run_delta(full + delta + by_part); },
               [&] { run_query(c, full + "read_parquet(" + file_list + ", hive_partitioning = true) WHERE part = 3"); }),
          "read_parquet hive");
   report("part = 3: delta_scan skipping vs no skipping",
-         race(rounds, [&] { run_query(c, rewrite(full + delta + by_part)); },
-              [&] { run_query(c, rewrite(full + "(SELECT * FROM " + delta + ")" + by_part)); }),
+         race(rounds, [&] { run_delta(full + delta + by_part); },
+              [&] { run_delta(full + "(SELECT * FROM " + delta + ")" + by_part); }),
          "unpruned delta_scan");
 
   const fs::path log_root = fs::absolute(dir / "log_table");

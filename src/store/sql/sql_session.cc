@@ -2,6 +2,7 @@
 
 #include <system_error>
 
+#include "store/delta/plan_cache.h"
 #include "store/delta/snapshot_cache.h"
 #include "store/delta/statement_layer.h"
 
@@ -11,7 +12,8 @@ SqlSession::SqlSession(std::filesystem::path data_dir, std::unique_ptr<Database>
     : data_dir_(std::move(data_dir)),
       database_(std::move(database)),
       connection_(std::move(connection)),
-      snapshots_(std::make_shared<delta::SnapshotCache>()) {}
+      snapshots_(std::make_shared<delta::SnapshotCache>()),
+      plans_(std::make_shared<delta::PlanCache>()) {}
 
 Result<std::unique_ptr<SqlSession>> SqlSession::open(const std::filesystem::path& data_dir) {
   for (const char* zone : kZones) {
@@ -38,7 +40,7 @@ Result<std::unique_ptr<SqlSession>> SqlSession::open(const std::filesystem::path
 // store/delta/statement_layer.h.
 Result<QueryResult> SqlSession::run(const std::string& statement) {
   LOCH_ASSIGN_OR_RETURN(std::string rewritten, delta::rewrite_delta_statement(statement, lake_dir(), connection_, snapshots_.get()));
-  return connection_.stream(rewritten);
+  return plans_->stream(connection_, statement, rewritten);
 }
 
 }  // namespace loch::sql

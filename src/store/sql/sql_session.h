@@ -16,6 +16,7 @@
 
 namespace loch::delta {
 class SnapshotCache;
+class PlanCache;
 }
 
 namespace loch::sql {
@@ -46,6 +47,9 @@ class SqlSession {
   Connection connection_;
   // Delta snapshots reused between this session's statements.
   std::shared_ptr<delta::SnapshotCache> snapshots_;
+  // Plans of recent queries over Delta tables (plan_cache.h); declared after
+  // connection_ so that they are destroyed before it.
+  std::shared_ptr<delta::PlanCache> plans_;
 };
 
 }  // namespace loch::sql

@@ -21,8 +21,8 @@ std::string dead_letter_topic(std::string_view topic) { return std::string(topic
 ContractChecker::ContractChecker(SchemaSource& source)
     : source_(source), decoders_([&source](int32_t id) { return source.schema_by_id(id); }) {}
 
-std::optional<Violation> ContractChecker::check(const TopicContract& contract, const std::optional<std::string>& key,
-                                                const std::optional<std::string>& value) {
+std::optional<Violation> ContractChecker::check(const TopicContract& contract, std::optional<std::string_view> key,
+                                                std::optional<std::string_view> value) {
   if (contract.check_key && key) {
     if (auto v = check_part("key", contract.key_subject, *key)) return v;
   }

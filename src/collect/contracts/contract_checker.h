@@ -67,8 +67,13 @@ class ContractChecker {
   SchemaSource& source() { return source_; }
 
   // nullopt when the record keeps the contract.
+  std::optional<Violation> check(const TopicContract& contract, std::optional<std::string_view> key,
+                                 std::optional<std::string_view> value);
   std::optional<Violation> check(const TopicContract& contract, const std::optional<std::string>& key,
-                                 const std::optional<std::string>& value);
+                                 const std::optional<std::string>& value) {
+    return check(contract, key ? std::optional<std::string_view>(*key) : std::nullopt,
+                 value ? std::optional<std::string_view>(*value) : std::nullopt);
+  }
 
  private:
   std::optional<Violation> check_part(std::string_view part, const std::string& subject, std::string_view record);

@@ -19,25 +19,23 @@ int64_t system_now_ms() {
       .count();
 }
 
-Result<std::string> decompress_records(int codec, std::string_view compressed) {
-  return kafka::decompress(static_cast<kafka::CompressionCodec>(codec), compressed);
-}
-
-// A batch of `records` with `header`'s timestamps, producer fields and
-// lastOffsetDelta, compressed with `codec` as the producer's was (an empty
-// batch is left uncompressed: there is nothing to compress).
-Result<std::string> build_batch(kafka::RecordBatchHeader header, const std::vector<kafka::Record>& records, int codec) {
-  std::string batch = kafka::encode_record_batch(header, records);
-  if (codec == 0 || records.empty()) return batch;
-  LOCH_ASSIGN_OR_RETURN(std::string compressed,
-                        kafka::compress(static_cast<kafka::CompressionCodec>(codec),
-                                        std::string_view(batch).substr(kafka::RecordBatchHeader::kSize)));
-  batch.resize(kafka::RecordBatchHeader::kSize);
-  batch += compressed;
+// A whole batch: `header`'s timestamps, producer fields and lastOffsetDelta
+// with `section` (the uncompressed records section, `count` records)
+// compressed with `codec` as the producer's was. An empty batch stays
+// uncompressed: there is nothing to compress.
+Result<std::string> seal_batch(kafka::RecordBatchHeader header, std::string_view section, int32_t count, int codec) {
+  std::string batch(kafka::RecordBatchHeader::kSize, '\0');
+  if (codec != 0 && count > 0) {
+    LOCH_ASSIGN_OR_RETURN(std::string compressed, kafka::compress(static_cast<kafka::CompressionCodec>(codec), section));
+    batch += compressed;
+  } else {
+    codec = 0;
+    batch += section;
+  }
+  header.magic = kafka::RecordBatchHeader::kMagicV2;
   header.attributes = static_cast<int16_t>((header.attributes & ~kafka::RecordBatchHeader::kCompressionMask) | codec);
   header.batch_length = static_cast<int32_t>(batch.size() - kafka::RecordBatchHeader::kLengthFieldEnd);
-  header.records_count = static_cast<int32_t>(records.size());
-  header.magic = kafka::RecordBatchHeader::kMagicV2;
+  header.records_count = count;
   header.crc = 0;
   header.write_to(batch.data());
   kafka::put_be32(batch.data() + kafka::RecordBatchHeader::kCrcPos, kafka::compute_batch_crc(batch));
@@ -70,7 +68,28 @@ ContractDecision ContractEnforcer::check_batch(const std::string& topic, int32_t
     return decision;
   }
   if (header->is_control()) return decision;
-  auto records = kafka::decode_records(bytes, decompress_records);
+  // The records are read in place (one allocation per batch, none per
+  // record): every record is checked, few are copied.
+  if (header->batch_length < static_cast<int32_t>(kafka::RecordBatchHeader::kSize - kafka::RecordBatchHeader::kLengthFieldEnd) ||
+      header->total_size() > bytes.size()) {
+    decision.action = ContractDecision::Action::kFail;
+    decision.status = Status::corruption(
+        fmt::format("record batch length {} beyond the {} bytes received", header->batch_length, bytes.size()));
+    return decision;
+  }
+  std::string_view section = bytes.substr(kafka::RecordBatchHeader::kSize, header->total_size() - kafka::RecordBatchHeader::kSize);
+  std::string decompressed;
+  if (header->is_compressed()) {
+    auto plain = kafka::decompress(static_cast<kafka::CompressionCodec>(header->compression()), section);
+    if (!plain.is_ok()) {
+      decision.action = ContractDecision::Action::kFail;
+      decision.status = plain.status();
+      return decision;
+    }
+    decompressed = std::move(plain).value();
+    section = decompressed;
+  }
+  auto records = kafka::decode_record_views(section, header->records_count);
   if (!records.is_ok()) {
     decision.action = ContractDecision::Action::kFail;
     decision.status = records.status();
@@ -78,7 +97,7 @@ ContractDecision ContractEnforcer::check_batch(const std::string& topic, int32_t
   }
   std::vector<std::pair<size_t, Violation>> bad;
   for (size_t i = 0; i < records->size(); ++i) {
-    const kafka::Record& r = records.value()[i];
+    const kafka::RecordView& r = records.value()[i];
     if (auto v = checker_.check(contract, r.key, r.value)) bad.emplace_back(i, std::move(*v));
   }
   // A batch whose records all pass is appended as sent, and the log checks
@@ -117,22 +136,25 @@ ContractDecision ContractEnforcer::check_batch(const std::string& topic, int32_t
     decision.action = ContractDecision::Action::kSkip;
     return decision;
   }
-  std::vector<kafka::Record> kept;
-  kept.reserve(records->size() - bad.size());
+  // The kept records are copied as stored; a plain producer's get new
+  // offset deltas 0..n-1 (the log checks them).
+  std::string kept;
+  kept.reserve(section.size());
+  int32_t kept_count = 0;
   size_t next_bad = 0;
   for (size_t i = 0; i < records->size(); ++i) {
     if (next_bad < bad.size() && bad[next_bad].first == i) {
       ++next_bad;
       continue;
     }
-    kafka::Record r = std::move(records.value()[i]);
-    // A plain producer's batch numbers its records 0..n-1; the log checks it.
-    if (!keeps_offset_range) r.offset_delta = static_cast<int32_t>(kept.size());
-    kept.push_back(std::move(r));
+    const kafka::RecordView& r = records.value()[i];
+    if (keeps_offset_range) kept += r.wire;
+    else kafka::append_record_with_offset_delta(r, kept_count, kept);
+    ++kept_count;
   }
   kafka::RecordBatchHeader kept_header = *header;
-  if (!keeps_offset_range) kept_header.last_offset_delta = static_cast<int32_t>(kept.size()) - 1;
-  auto encoded = build_batch(kept_header, kept, header->compression());
+  if (!keeps_offset_range) kept_header.last_offset_delta = kept_count - 1;
+  auto encoded = seal_batch(kept_header, kept, kept_count, header->compression());
   if (!encoded.is_ok()) {
     decision.action = ContractDecision::Action::kFail;
     decision.status = encoded.status();
@@ -146,18 +168,18 @@ ContractDecision ContractEnforcer::check_batch(const std::string& topic, int32_t
 
 Result<std::string> ContractEnforcer::dead_letter_batch(const std::string& topic, int32_t partition,
                                                         const kafka::RecordBatchHeader& original,
-                                                        const std::vector<kafka::Record>& records,
+                                                        const std::vector<kafka::RecordView>& records,
                                                         const std::vector<std::pair<size_t, Violation>>& bad) {
   int64_t now = now_ms_();
-  std::vector<kafka::Record> letters;
-  letters.reserve(bad.size());
+  std::string section;
+  int32_t count = 0;
   for (const auto& [index, violation] : bad) {
-    kafka::Record r = records[index];
-    r.offset_delta = static_cast<int32_t>(letters.size());
+    LOCH_ASSIGN_OR_RETURN(kafka::Record r, kafka::to_record(records[index]));
+    r.offset_delta = count++;
     add_dead_letter_headers(DeadLetter{violation.reason, topic, partition, static_cast<int32_t>(index),
                                        violation.schema_id, now},
                             r);
-    letters.push_back(std::move(r));
+    kafka::append_record(r, section);
   }
   // Records keep their timestamps (deltas from the same base); the batch
   // belongs to no producer, so the DLQ never mixes with sequence checks.
@@ -165,8 +187,8 @@ Result<std::string> ContractEnforcer::dead_letter_batch(const std::string& topic
   header.base_timestamp = original.base_timestamp;
   header.max_timestamp = original.max_timestamp;
   header.attributes = static_cast<int16_t>(original.attributes & kafka::RecordBatchHeader::kTimestampTypeLogAppend);
-  header.last_offset_delta = static_cast<int32_t>(letters.size()) - 1;
-  return build_batch(header, letters, original.compression());
+  header.last_offset_delta = count - 1;
+  return seal_batch(header, section, count, original.compression());
 }
 
 Status ContractEnforcer::append_dead_letters(const std::string& dlq, std::string_view batch,

@@ -40,7 +40,7 @@ class ContractEnforcer final : public kafka::RecordContract {
   // The batch for `<topic>.dlq`: the bad records with the dead-letter headers.
   Result<std::string> dead_letter_batch(const std::string& topic, int32_t partition,
                                         const kafka::RecordBatchHeader& header,
-                                        const std::vector<kafka::Record>& records,
+                                        const std::vector<kafka::RecordView>& records,
                                         const std::vector<std::pair<size_t, Violation>>& bad);
   // Appends it, creating the dead-letter topic (one partition) on first use.
   Status append_dead_letters(const std::string& dlq, std::string_view batch, kafka::Durability durability);

@@ -91,6 +91,101 @@ Result<std::vector<Record>> decode_records(std::string_view batch, const Decompr
   return records;
 }
 
+Result<std::vector<RecordView>> decode_record_views(std::string_view in, int32_t count) {
+  auto corrupt = [](int index, std::string_view what) {
+    return Status::corruption(fmt::format("record {}: {}", index, what));
+  };
+  // A null or present byte string, read in place.
+  auto read_bytes = [](std::string_view& body, std::optional<std::string_view>& out) {
+    auto length = read_varint(body);
+    if (!length) return false;
+    if (*length < 0) {
+      out.reset();
+      return *length == -1;
+    }
+    if (static_cast<uint64_t>(*length) > body.size()) return false;
+    out = body.substr(0, static_cast<size_t>(*length));
+    body.remove_prefix(static_cast<size_t>(*length));
+    return true;
+  };
+  if (count < 0) return Status::corruption(fmt::format("record count {}", count));
+  std::vector<RecordView> records;
+  records.reserve(static_cast<size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    std::string_view start = in;
+    auto length = read_varint(in);
+    if (!length || *length < 0 || static_cast<uint64_t>(*length) > in.size()) return corrupt(i, "bad length");
+    std::string_view body = in.substr(0, static_cast<size_t>(*length));
+    in.remove_prefix(static_cast<size_t>(*length));
+    RecordView r;
+    r.wire = start.substr(0, start.size() - in.size());
+    if (body.empty()) return corrupt(i, "no attributes");
+    r.attributes = static_cast<int8_t>(body[0]);
+    body.remove_prefix(1);
+    auto ts = read_varint(body);
+    auto od = read_varint(body);
+    if (!ts || !od) return corrupt(i, "bad timestamp or offset delta");
+    r.timestamp_delta = *ts;
+    r.offset_delta = static_cast<int32_t>(*od);
+    r.tail = body;
+    if (!read_bytes(body, r.key)) return corrupt(i, "bad key");
+    if (!read_bytes(body, r.value)) return corrupt(i, "bad value");
+    auto header_count = read_varint(body);
+    if (!header_count || *header_count < 0) return corrupt(i, "bad header count");
+    for (int64_t j = 0; j < *header_count; ++j) {
+      std::optional<std::string_view> key, value;
+      if (!read_bytes(body, key) || !key) return corrupt(i, "bad header key");
+      if (!read_bytes(body, value)) return corrupt(i, "bad header value");
+    }
+    if (!body.empty()) return corrupt(i, "bytes left after the headers");
+    records.push_back(r);
+  }
+  if (!in.empty()) return Status::corruption(fmt::format("{} bytes after the last record", in.size()));
+  return records;
+}
+
+Result<Record> to_record(const RecordView& view) {
+  Record r;
+  r.attributes = view.attributes;
+  r.timestamp_delta = view.timestamp_delta;
+  r.offset_delta = view.offset_delta;
+  std::string_view body = view.tail;
+  if (!read_nullable_bytes(body, r.key) || !read_nullable_bytes(body, r.value)) {
+    return Status::corruption("record: bad key or value");
+  }
+  auto count = read_varint(body);
+  if (!count || *count < 0) return Status::corruption("record: bad header count");
+  for (int64_t j = 0; j < *count; ++j) {
+    std::optional<std::string> key;
+    RecordHeader header;
+    if (!read_nullable_bytes(body, key) || !key) return Status::corruption("record: bad header key");
+    header.key = std::move(*key);
+    if (!read_nullable_bytes(body, header.value)) return Status::corruption("record: bad header value");
+    r.headers.push_back(std::move(header));
+  }
+  return r;
+}
+
+void append_record_with_offset_delta(const RecordView& r, int32_t offset_delta, std::string& out) {
+  // attributes (1) + two varints of at most 10 bytes each, on the stack.
+  char head[21];
+  size_t n = 0;
+  auto put_varint = [&](int64_t v) {
+    uint64_t z = zigzag_encode64(v);
+    while (z >= 0x80) {
+      head[n++] = static_cast<char>((z & 0x7F) | 0x80);
+      z >>= 7;
+    }
+    head[n++] = static_cast<char>(z);
+  };
+  head[n++] = static_cast<char>(r.attributes);
+  put_varint(r.timestamp_delta);
+  put_varint(offset_delta);
+  append_varint(static_cast<int64_t>(n + r.tail.size()), out);
+  out.append(head, n);
+  out += r.tail;
+}
+
 void append_record(const Record& r, std::string& out) {
   std::string body;
   body += static_cast<char>(r.attributes);

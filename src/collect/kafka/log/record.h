@@ -47,6 +47,32 @@ using Decompressor = std::function<Result<std::string>(int codec, std::string_vi
 // framing does not add up.
 Result<std::vector<Record>> decode_records(std::string_view batch, const Decompressor& decompress = nullptr);
 
+// One record of an uncompressed records section, read in place: the views
+// point into the bytes given to decode_record_views, which must outlive
+// them. For paths that look at every record of a batch and copy few
+// (the data contract), without an allocation per record.
+struct RecordView {
+  std::string_view wire;  // the whole record as stored, length varint first
+  std::string_view tail;  // its bytes after the offset delta: key, value, headers
+  int8_t attributes = 0;
+  int64_t timestamp_delta = 0;
+  int32_t offset_delta = 0;
+  std::optional<std::string_view> key;    // nullopt: null key
+  std::optional<std::string_view> value;  // nullopt: null value
+};
+
+// The `count` records of `section` (a batch's records, after the 61-byte
+// header and decompression), with the same framing checks as
+// decode_records; kCorruption naming the record that does not add up.
+Result<std::vector<RecordView>> decode_record_views(std::string_view section, int32_t count);
+
+// The record with its own copies of key, value and headers.
+Result<Record> to_record(const RecordView& view);
+
+// Appends `record` in its wire form with `offset_delta` in place of its own
+// (the rest copied as stored).
+void append_record_with_offset_delta(const RecordView& record, int32_t offset_delta, std::string& out);
+
 // Appends one record in its wire form (length varint first).
 void append_record(const Record& record, std::string& out);
 

@@ -2,7 +2,7 @@
 # Data contract with policy dlq and an idempotent producer (librdkafka,
 # enable.idempotence=true, tests/clients/contract_producer.c) sending 100,000
 # records, 1% of them bad, through a proxy that cuts every connection every
-# 100 ms so that batches are retried (tests/lib/cutting_proxy.py). The
+# 40 ms so that batches are retried (tests/lib/cutting_proxy.py). The
 # broker rebuilds each batch with a bad record keeping its sequence range
 # (doc/registry-contracts.md): the producer sees no sequence error, the
 # retries are answered as duplicates and divert nothing twice. Expected:
@@ -30,7 +30,7 @@ stop_serve TERM
 # so every connection, not only the bootstrap one, goes through it.
 proxy_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 start_serve "$WORK/data" --auto-create-topics false --advertised-port "$proxy_port"
-python3 "$TESTS_LIB/cutting_proxy.py" "$proxy_port" "$KAFKA" 100 >"$WORK/proxy.out" &
+python3 "$TESTS_LIB/cutting_proxy.py" "$proxy_port" "$KAFKA" 40 >"$WORK/proxy.out" &
 proxy=$!
 for _ in $(seq 1 100); do grep -q listening "$WORK/proxy.out" && break; sleep 0.05; done
 set +e

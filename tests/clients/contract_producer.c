@@ -9,8 +9,7 @@
  * the broker answered. Exits 0 when every record was acknowledged. acks
  * defaults to all (the benchmark passes 1); "idempotent" as the ninth
  * argument sets enable.idempotence=true and lets delivery retry for 120 s
- * (for runs through tests/lib/cutting_proxy.py). Environment:
- * CONTRACT_PRODUCER_LINGER_MS overrides linger.ms (default 5). */
+ * (for runs through tests/lib/cutting_proxy.py). */
 #include <librdkafka/rdkafka.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -79,11 +78,7 @@ int main(int argc, char **argv) {
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   rd_kafka_conf_set(conf, "bootstrap.servers", argv[1], err, sizeof(err));
   rd_kafka_conf_set(conf, "acks", argc > 8 ? argv[8] : "all", err, sizeof(err));
-  /* CONTRACT_PRODUCER_LINGER_MS: a test that needs all records in one batch
-   * sets a linger longer than producing them takes; rd_kafka_flush then
-   * sends the batch at once (librdkafka >= 1.5 ignores linger.ms there). */
-  const char *linger = getenv("CONTRACT_PRODUCER_LINGER_MS");
-  rd_kafka_conf_set(conf, "linger.ms", linger ? linger : "5", err, sizeof(err));
+  rd_kafka_conf_set(conf, "linger.ms", "5", err, sizeof(err));
   int idempotent = argc > 9 && strcmp(argv[9], "idempotent") == 0;
   rd_kafka_conf_set(conf, "message.timeout.ms", idempotent ? "120000" : "30000", err, sizeof(err));
   if (idempotent) rd_kafka_conf_set(conf, "enable.idempotence", "true", err, sizeof(err));

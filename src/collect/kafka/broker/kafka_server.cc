@@ -63,6 +63,10 @@ struct KafkaServer::Connection {
   std::deque<HandlerReply> replies;  // handled, not yet written, in request order
   bool reading_done = false;         // no more replies will be queued
   bool writer_done = false;          // the writer has stopped (written all, or failed)
+  // More request bytes had already arrived when the reader took its last
+  // request: the writer waits before starting a "later" answer (an fsync)
+  // until the reader has handled them, so that one fsync covers them all.
+  bool more_input_waiting = false;
   // Wake-ups: a timer that never expires, cancelled to wake its waiter.
   asio::steady_timer writer_wake;  // a reply was queued, or reading is done
   asio::steady_timer reader_wake;  // a reply was taken off the queue, or the writer stopped
@@ -99,6 +103,10 @@ asio::awaitable<void> KafkaServer::serve_connection(tcp::socket socket) {
     }
     if (connection->writer_done) break;  // the writer failed: the client is gone
     boost::system::error_code ec;
+    if (connection->more_input_waiting && connection->socket.available(ec) == 0) {
+      connection->more_input_waiting = false;  // caught up: the writer may start its fsyncs
+      connection->writer_wake.cancel();
+    }
     unsigned char size_bytes[4];
     co_await asio::async_read(connection->socket, asio::buffer(size_bytes),
                               asio::redirect_error(asio::use_awaitable, ec));
@@ -113,6 +121,7 @@ asio::awaitable<void> KafkaServer::serve_connection(tcp::socket socket) {
     co_await asio::async_read(connection->socket, asio::buffer(frame), asio::redirect_error(asio::use_awaitable, ec));
     if (ec) break;
 
+    connection->more_input_waiting = connection->socket.available(ec) > 0;
     auto prefix = parse_request_prefix(frame);
     if (!prefix.is_ok()) {
       spdlog::warn("kafka: closing connection from {}: {}", peer, prefix.status().message());
@@ -149,7 +158,14 @@ asio::awaitable<void> KafkaServer::write_replies(std::shared_ptr<Connection> con
     HandlerReply reply = std::move(connection->replies.front());
     connection->replies.pop_front();
     connection->reader_wake.cancel();
-    if (reply.action == HandlerReply::Action::kLater) reply = co_await reply.later();
+    if (reply.action == HandlerReply::Action::kLater) {
+      // Group commit: let the reader append what has already arrived first.
+      while (connection->more_input_waiting && !connection->reading_done &&
+             connection->replies.size() + 1 < options_.max_queued_replies) {
+        co_await sleep_until_woken(connection->writer_wake);
+      }
+      reply = co_await reply.later();
+    }
     if (reply.action == HandlerReply::Action::kNoResponse) continue;
     boost::system::error_code ec;
     if (reply.action == HandlerReply::Action::kRespond) {

@@ -39,12 +39,18 @@ Result<std::vector<std::string_view>> split_batches(std::string_view records) {
   return batches;
 }
 
+// What an answer waits for: `log` on disk below `end`.
+struct DiskWait {
+  std::shared_ptr<PartitionLog> log;
+  int64_t end = -1;
+};
+
 // Appends without waiting for the disk; under acks=all (and the default
-// flush.policy) `on_disk` is set to the fsync the answer must wait for, which
+// flush.policy) `on_disk` is set to what the answer must wait for, which
 // also covers a retried batch whose original may not be on disk yet.
 PartitionResponse append_partition(Broker& broker, const std::string& topic, int32_t index,
                                    const std::optional<std::string>& records, Durability durability,
-                                   std::shared_ptr<SyncTicket>& on_disk) {
+                                   DiskWait& on_disk) {
   PartitionResponse out;
   out.index = index;
   auto log = broker.logs().partition(topic, PartitionId(index));
@@ -92,7 +98,7 @@ PartitionResponse append_partition(Broker& broker, const std::string& topic, int
   // the batch is on disk at the next interval flush, as for acks=1.
   if (status.is_ok() && appended_end >= 0 && durability == Durability::kSyncBeforeReturn &&
       log->flush_policy() == FlushPolicy::kEveryBatch) {
-    on_disk = broker.log_syncer().sync(log, appended_end);
+    on_disk = DiskWait{log, appended_end};
   }
   if (!status.is_ok()) {
     // Batches before the failing one stay appended, as in Kafka; the error
@@ -104,20 +110,26 @@ PartitionResponse append_partition(Broker& broker, const std::string& topic, int
   return out;
 }
 
-// Where a partition's answer is in the response, and the fsync it waits for.
+// Where a partition's answer is in the response, and what it waits for.
 struct PendingSync {
   size_t topic;
   size_t partition;
-  std::shared_ptr<SyncTicket> on_disk;
+  DiskWait on_disk;
 };
 
 // The answer of an acks=all produce, once its batches are on disk: a failed
-// fsync turns the partitions it covered into KAFKA_STORAGE_ERROR.
+// fsync turns the partitions it covered into KAFKA_STORAGE_ERROR. The fsyncs
+// are asked for here, when the connection's writer gets to this answer,
+// which it does once the requests already received behind it are appended
+// (kafka_server.h): one fsync then covers them all.
 boost::asio::awaitable<HandlerReply> answer_when_on_disk(std::shared_ptr<ProduceResponse> response,
                                                          std::vector<PendingSync> pending, int32_t correlation_id,
-                                                         int16_t version) {
-  for (const PendingSync& sync : pending) {
-    Status status = co_await sync.on_disk->wait();
+                                                         int16_t version, LogSyncer* syncer) {
+  std::vector<std::shared_ptr<SyncTicket>> tickets;
+  for (const PendingSync& sync : pending) tickets.push_back(syncer->sync(sync.on_disk.log, sync.on_disk.end));
+  for (size_t i = 0; i < pending.size(); ++i) {
+    const PendingSync& sync = pending[i];
+    Status status = co_await tickets[i]->wait();
     if (status.is_ok()) continue;
     auto& answer = response->responses[sync.topic].partition_responses[sync.partition];
     answer.error_code = wire(KafkaError::kKafkaStorageError);
@@ -152,11 +164,11 @@ HandlerReply handle_produce(Broker& broker, const RequestFrame& frame) {
         topic_response.partition_responses.push_back(refused);
         continue;
       }
-      std::shared_ptr<SyncTicket> on_disk;
+      DiskWait on_disk;
       PartitionResponse result =
           append_partition(broker, topic.name, partition.index, partition.records, durability, on_disk);
       appended_any = appended_any || result.error_code == 0;
-      if (on_disk) pending.push_back({response.responses.size(), topic_response.partition_responses.size(), on_disk});
+      if (on_disk.log) pending.push_back({response.responses.size(), topic_response.partition_responses.size(), on_disk});
       topic_response.partition_responses.push_back(std::move(result));
     }
     response.responses.push_back(std::move(topic_response));
@@ -168,9 +180,8 @@ HandlerReply handle_produce(Broker& broker, const RequestFrame& frame) {
   // answer is still written before theirs (kafka_server.h).
   auto shared = std::make_shared<ProduceResponse>(std::move(response));
   return HandlerReply::answer_later(
-      [shared, pending = std::move(pending), correlation_id = frame.correlation_id(), version = frame.api_version()] {
-        return answer_when_on_disk(shared, pending, correlation_id, version);
-      });
+      [shared, pending = std::move(pending), correlation_id = frame.correlation_id(), version = frame.api_version(),
+       syncer = &broker.log_syncer()] { return answer_when_on_disk(shared, pending, correlation_id, version, syncer); });
 }
 
 }  // namespace loch::kafka

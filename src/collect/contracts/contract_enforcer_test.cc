@@ -264,6 +264,32 @@ TEST_F(ContractEnforcerTest, IdempotentBatchesKeepTheirSequenceRangeAndRetriesDi
   EXPECT_EQ(log->log_end_offset().value(), 7);
 }
 
+TEST_F(ContractEnforcerTest, TransactionalBatchesStayTransactionalAndTheirDeadLettersAreWrittenOutsideTheTransaction) {
+  create("dlq");
+  ContractEnforcer enforcer(*logs_, source_);
+  std::string batch = idempotent_batch(9, 0, {good_value(0), good_value(1, 2)});
+  auto header = kafka::RecordBatchHeader::parse(batch);
+  header->attributes = kafka::RecordBatchHeader::kTransactionalFlag;
+  header->write_to(batch.data());
+  kafka::put_be32(batch.data() + kafka::RecordBatchHeader::kCrcPos, kafka::compute_batch_crc(batch));
+
+  ContractDecision d = enforcer.check_batch("orders", 0, batch, kafka::Durability::kNoWait);
+  ASSERT_EQ(d.action, Action::kReplace) << d.status.message();
+  auto kept = kafka::validate_record_batch(d.kept);
+  ASSERT_TRUE(kept.is_ok()) << kept.status().message();
+  EXPECT_TRUE(kept->is_transactional());
+  EXPECT_EQ(kept->producer_id, 9);
+  EXPECT_EQ(kept->records_count, 1);
+  EXPECT_EQ(kept->last_offset_delta, 1);
+  ASSERT_TRUE(d.write_dead_letters().is_ok());
+  auto letters = logs_->partition("orders.dlq", PartitionId(0))->read(Offset(0), 1 << 20);
+  ASSERT_TRUE(letters.is_ok());
+  auto letter_header = kafka::RecordBatchHeader::parse(letters->bytes);
+  ASSERT_TRUE(letter_header.is_ok());
+  EXPECT_FALSE(letter_header->is_transactional());
+  EXPECT_EQ(letter_header->producer_id, -1) << "no producer, no transaction: readable by read_committed consumers at once";
+}
+
 TEST_F(ContractEnforcerTest, TopicsWithoutAContractAndAnUnreadyRegistry) {
   ASSERT_TRUE(logs_->create_topic("free", 1).is_ok());
   create("reject");

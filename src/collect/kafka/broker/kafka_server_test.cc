@@ -20,7 +20,8 @@ namespace {
 // Answers every request with its correlation id and the frame's size;
 // api key 99 asks for no response and api key 98 for a closed connection.
 // Api keys 97 and 96 answer later, once the test opens `gate`: 97 with the
-// echo, 96 by closing the connection.
+// echo, 96 by closing the connection. Api key 95 answers later at once and
+// records how many requests had been handled when the writer started it.
 class EchoHandler : public RequestHandler {
  public:
   boost::asio::awaitable<HandlerReply> handle(IncomingRequest frame) override {
@@ -28,6 +29,12 @@ class EchoHandler : public RequestHandler {
     if (frame.prefix.api_key == 99) co_return HandlerReply::no_response();
     if (frame.prefix.api_key == 98) co_return HandlerReply::close();
     HandlerReply echo = HandlerReply::respond(echo_of(frame));
+    if (frame.prefix.api_key == 95) {
+      co_return HandlerReply::answer_later([this, echo]() -> boost::asio::awaitable<HandlerReply> {
+        handled_when_started = requests.load();
+        co_return echo;
+      });
+    }
     if (frame.prefix.api_key == 97 || frame.prefix.api_key == 96) {
       auto gate = gate_;
       bool close = frame.prefix.api_key == 96;
@@ -54,6 +61,7 @@ class EchoHandler : public RequestHandler {
   void open_gate() { gate_->complete(Status::ok()); }
   std::atomic<int> requests{0};
   std::atomic<int> closed{0};
+  std::atomic<int> handled_when_started{0};
 
  private:
   std::shared_ptr<SyncTicket> gate_ = std::make_shared<SyncTicket>();
@@ -191,6 +199,18 @@ TEST_F(KafkaServerTest, LaterAnswerIsWrittenBeforeTheAnswersOfRequestsHandledMea
   EXPECT_EQ(correlation_of(read_frame(fd)), 1);
   EXPECT_EQ(correlation_of(read_frame(fd)), 2);
   EXPECT_EQ(correlation_of(read_frame(fd)), 3);
+  close(fd);
+}
+
+TEST_F(KafkaServerTest, LaterAnswerStartsOnceTheRequestsAlreadyReceivedAreHandled) {
+  int fd = connect_to(server_->bound_port());
+  // One write: requests 2 and 3 are in the socket when 1 is read, so 1's
+  // fsync (here: its later part) starts after they were handled.
+  send_all(fd, frame(95, 1) + frame(18, 2) + frame(18, 3));
+  EXPECT_EQ(correlation_of(read_frame(fd)), 1);
+  EXPECT_EQ(correlation_of(read_frame(fd)), 2);
+  EXPECT_EQ(correlation_of(read_frame(fd)), 3);
+  EXPECT_EQ(handler_.handled_when_started.load(), 3);
   close(fd);
 }
 

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 
 #include "collect/registry/json_schema.h"
 
@@ -47,6 +49,43 @@ std::string child(const std::string& path, const std::string& key) {
   return path + "/" + escaped;
 }
 
+// The keywords the validator looks up by name. A schema is an ordered_json,
+// whose find is a linear scan comparing strings: looking up some 25
+// keywords in every schema node for every record made memcmp the top of
+// the JSON decode profile. check() notes once per node which of these the
+// node has (one pass over its keys), and the lookups of absent ones cost
+// a bit test.
+constexpr std::string_view kLookedUpKeywords[] = {"additionalItems", "additionalProperties", "allOf", "anyOf", "const", "contains", "enum", "if", "items", "maxItems", "maxLength", "maxProperties", "minItems", "minLength", "minProperties", "not", "oneOf", "pattern", "patternProperties", "prefixItems", "properties", "propertyNames", "required", "type"};
+static_assert(std::size(kLookedUpKeywords) <= 64);
+
+template <size_t N>
+struct KeywordName {
+  char text[N];
+  consteval KeywordName(const char (&name)[N]) { std::copy_n(name, N, text); }
+  constexpr std::string_view view() const { return std::string_view(text, N - 1); }
+};
+
+consteval uint64_t keyword_bit(std::string_view name) {
+  for (size_t i = 0; i < std::size(kLookedUpKeywords); ++i) {
+    if (kLookedUpKeywords[i] == name) return uint64_t{1} << i;
+  }
+  throw "not in kLookedUpKeywords";
+}
+
+// Which of kLookedUpKeywords `schema` (an object) has.
+uint64_t keywords_present(const ordered_json& schema) {
+  static const std::unordered_map<std::string_view, uint64_t> bits = [] {
+    std::unordered_map<std::string_view, uint64_t> out;
+    for (size_t i = 0; i < std::size(kLookedUpKeywords); ++i) out.emplace(kLookedUpKeywords[i], uint64_t{1} << i);
+    return out;
+  }();
+  uint64_t present = 0;
+  for (auto it = schema.begin(); it != schema.end(); ++it) {
+    if (auto bit = bits.find(it.key()); bit != bits.end()) present |= bit->second;
+  }
+  return present;
+}
+
 class JsonValidator {
  public:
   JsonValidator(const JsonSchema& schema, size_t max_violations) : schema_(schema), max_(max_violations) {}
@@ -61,6 +100,10 @@ class JsonValidator {
       return;
     }
     if (!schema->is_object()) return;
+    // Nested checks set keywords_ for their own nodes and restore it, so the
+    // lookups made after them here see this node's again.
+    const uint64_t enclosing_keywords = keywords_;
+    keywords_ = keywords_present(*schema);
     ++depth_;
     check_type(*schema, value, path);
     check_enum(*schema, value, path);
@@ -70,11 +113,20 @@ class JsonValidator {
     if (value.is_array()) check_array(*schema, value, path);
     check_combinations(*schema, value, path);
     --depth_;
+    keywords_ = enclosing_keywords;
   }
 
   std::vector<std::string> take() { return std::move(violations_); }
 
  private:
+  // schema.find(Name), answered from keywords_ (the current node's) when absent.
+  template <KeywordName Name>
+  ordered_json::const_iterator find_keyword(const ordered_json& schema) const {
+    constexpr uint64_t bit = keyword_bit(Name.view());
+    if ((keywords_ & bit) == 0) return schema.end();
+    return schema.find(Name.view());
+  }
+
   bool full() const { return violations_.size() >= max_; }
 
   void report(const std::string& path, const std::string& message) {
@@ -109,7 +161,7 @@ class JsonValidator {
   }
 
   void check_type(const ordered_json& schema, const json& value, const std::string& path) {
-    const auto type = schema.find("type");
+    const auto type = find_keyword<"type">(schema);
     if (type == schema.end()) return;
     std::vector<std::string> allowed;
     if (type->is_string()) allowed.push_back(type->get<std::string>());
@@ -122,25 +174,25 @@ class JsonValidator {
   }
 
   void check_enum(const ordered_json& schema, const json& value, const std::string& path) {
-    if (const auto values = schema.find("enum"); values != schema.end() && values->is_array()) {
+    if (const auto values = find_keyword<"enum">(schema); values != schema.end() && values->is_array()) {
       if (std::none_of(values->begin(), values->end(), [&](const ordered_json& v) { return json_equal(value, v); })) {
         report(path, fmt::format("{:.100} is not one of {:.200}", value.dump(), values->dump()));
       }
     }
-    if (const auto constant = schema.find("const"); constant != schema.end() && !json_equal(value, *constant)) {
+    if (const auto constant = find_keyword<"const">(schema); constant != schema.end() && !json_equal(value, *constant)) {
       report(path, fmt::format("{:.100} is not {:.100}", value.dump(), constant->dump()));
     }
   }
 
   void check_string(const ordered_json& schema, const std::string& text, const std::string& path) {
     const size_t length = utf8_length(text);
-    if (const auto max = schema.find("maxLength"); max != schema.end() && max->is_number() && length > max->get<double>()) {
+    if (const auto max = find_keyword<"maxLength">(schema); max != schema.end() && max->is_number() && length > max->get<double>()) {
       report(path, fmt::format("string of {} characters is longer than maxLength {}", length, max->dump()));
     }
-    if (const auto min = schema.find("minLength"); min != schema.end() && min->is_number() && length < min->get<double>()) {
+    if (const auto min = find_keyword<"minLength">(schema); min != schema.end() && min->is_number() && length < min->get<double>()) {
       report(path, fmt::format("string of {} characters is shorter than minLength {}", length, min->dump()));
     }
-    if (const auto pattern = schema.find("pattern"); pattern != schema.end() && pattern->is_string()) {
+    if (const auto pattern = find_keyword<"pattern">(schema); pattern != schema.end() && pattern->is_string()) {
       const std::regex* compiled = schema_.pattern(pattern->get<std::string>());
       if (text.size() > kMaxPatternInput) {
         report(path, fmt::format("string of {} bytes is too long to match against pattern", text.size()));
@@ -183,16 +235,16 @@ class JsonValidator {
   }
 
   void check_object(const ordered_json& schema, const json& value, const std::string& path) {
-    if (const auto required = schema.find("required"); required != schema.end() && required->is_array()) {
+    if (const auto required = find_keyword<"required">(schema); required != schema.end() && required->is_array()) {
       for (const auto& name : *required) {
         if (name.is_string() && !value.contains(name.get<std::string>())) {
           report(path, fmt::format("required property \"{}\" is missing", name.get<std::string>()));
         }
       }
     }
-    const auto properties = schema.find("properties");
-    const auto patterns = schema.find("patternProperties");
-    const auto additional = schema.find("additionalProperties");
+    const auto properties = find_keyword<"properties">(schema);
+    const auto patterns = find_keyword<"patternProperties">(schema);
+    const auto additional = find_keyword<"additionalProperties">(schema);
     for (auto it = value.begin(); it != value.end() && !full(); ++it) {
       const std::string property_path = child(path, it.key());
       bool matched = false;
@@ -218,15 +270,15 @@ class JsonValidator {
           check(*additional, it.value(), property_path);
         }
       }
-      if (const auto names = schema.find("propertyNames"); names != schema.end() && !passes(*names, json(it.key()))) {
+      if (const auto names = find_keyword<"propertyNames">(schema); names != schema.end() && !passes(*names, json(it.key()))) {
         report(property_path, "property name not allowed by propertyNames");
       }
     }
     const double count = static_cast<double>(value.size());
-    if (const auto max = schema.find("maxProperties"); max != schema.end() && max->is_number() && count > max->get<double>()) {
+    if (const auto max = find_keyword<"maxProperties">(schema); max != schema.end() && max->is_number() && count > max->get<double>()) {
       report(path, fmt::format("{} properties, more than maxProperties {}", value.size(), max->dump()));
     }
-    if (const auto min = schema.find("minProperties"); min != schema.end() && min->is_number() && count < min->get<double>()) {
+    if (const auto min = find_keyword<"minProperties">(schema); min != schema.end() && min->is_number() && count < min->get<double>()) {
       report(path, fmt::format("{} properties, fewer than minProperties {}", value.size(), min->dump()));
     }
     for (const char* keyword : {"dependentRequired", "dependencies"}) {
@@ -250,14 +302,14 @@ class JsonValidator {
   void check_array(const ordered_json& schema, const json& value, const std::string& path) {
     std::vector<const ordered_json*> prefix;
     const ordered_json* rest = nullptr;
-    const auto prefix_items = schema.find("prefixItems");
-    const auto items = schema.find("items");
+    const auto prefix_items = find_keyword<"prefixItems">(schema);
+    const auto items = find_keyword<"items">(schema);
     if (prefix_items != schema.end() && prefix_items->is_array()) {
       for (const auto& item : *prefix_items) prefix.push_back(&item);
       if (items != schema.end()) rest = &*items;
     } else if (items != schema.end() && items->is_array()) {
       for (const auto& item : *items) prefix.push_back(&item);
-      if (const auto additional = schema.find("additionalItems"); additional != schema.end()) rest = &*additional;
+      if (const auto additional = find_keyword<"additionalItems">(schema); additional != schema.end()) rest = &*additional;
     } else if (items != schema.end()) {
       rest = &*items;
     }
@@ -266,10 +318,10 @@ class JsonValidator {
       if (item_schema != nullptr) check(*item_schema, value[i], fmt::format("{}/{}", path, i));
     }
     const double count = static_cast<double>(value.size());
-    if (const auto max = schema.find("maxItems"); max != schema.end() && max->is_number() && count > max->get<double>()) {
+    if (const auto max = find_keyword<"maxItems">(schema); max != schema.end() && max->is_number() && count > max->get<double>()) {
       report(path, fmt::format("{} items, more than maxItems {}", value.size(), max->dump()));
     }
-    if (const auto min = schema.find("minItems"); min != schema.end() && min->is_number() && count < min->get<double>()) {
+    if (const auto min = find_keyword<"minItems">(schema); min != schema.end() && min->is_number() && count < min->get<double>()) {
       report(path, fmt::format("{} items, fewer than minItems {}", value.size(), min->dump()));
     }
     if (schema.value("uniqueItems", ordered_json(false)) == ordered_json(true)) {
@@ -281,7 +333,7 @@ class JsonValidator {
         }
       }
     }
-    if (const auto contains = schema.find("contains"); contains != schema.end()) {
+    if (const auto contains = find_keyword<"contains">(schema); contains != schema.end()) {
       if (std::none_of(value.begin(), value.end(), [&](const json& item) { return passes(*contains, item); })) {
         report(path, "no item matches \"contains\"");
       }
@@ -289,22 +341,22 @@ class JsonValidator {
   }
 
   void check_combinations(const ordered_json& schema, const json& value, const std::string& path) {
-    if (const auto all = schema.find("allOf"); all != schema.end() && all->is_array()) {
+    if (const auto all = find_keyword<"allOf">(schema); all != schema.end() && all->is_array()) {
       for (const auto& part : *all) check(part, value, path);
     }
-    if (const auto any = schema.find("anyOf"); any != schema.end() && any->is_array()) {
+    if (const auto any = find_keyword<"anyOf">(schema); any != schema.end() && any->is_array()) {
       if (std::none_of(any->begin(), any->end(), [&](const ordered_json& part) { return passes(part, value); })) {
         report(path, "matches none of anyOf");
       }
     }
-    if (const auto one = schema.find("oneOf"); one != schema.end() && one->is_array()) {
+    if (const auto one = find_keyword<"oneOf">(schema); one != schema.end() && one->is_array()) {
       const auto matches = std::count_if(one->begin(), one->end(), [&](const ordered_json& part) { return passes(part, value); });
       if (matches != 1) report(path, fmt::format("matches {} of oneOf, not exactly one", matches));
     }
-    if (const auto negated = schema.find("not"); negated != schema.end() && passes(*negated, value)) {
+    if (const auto negated = find_keyword<"not">(schema); negated != schema.end() && passes(*negated, value)) {
       report(path, "matches the schema under \"not\"");
     }
-    if (const auto condition = schema.find("if"); condition != schema.end()) {
+    if (const auto condition = find_keyword<"if">(schema); condition != schema.end()) {
       const bool holds = passes(*condition, value);
       const auto branch = schema.find(holds ? "then" : "else");
       if (branch != schema.end()) check(*branch, value, path);
@@ -314,6 +366,7 @@ class JsonValidator {
   const JsonSchema& schema_;
   size_t max_;
   int depth_ = 0;
+  uint64_t keywords_ = 0;  // keywords_present() of the node check() is at
   std::vector<std::string> violations_;
 };
 

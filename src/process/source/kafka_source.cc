@@ -158,12 +158,16 @@ Result<MicroBatch> KafkaSource::next_batch() {
   MicroBatch batch;
   auto deadline = Clock::now() + std::chrono::milliseconds(definition_.max_batch_ms);
   while (static_cast<int64_t>(batch.records.size()) < definition_.max_batch_records) {
-    // An available-now pipeline need not wait once everything there was is read.
-    if (caught_up() && !batch.records.empty()) break;
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) break;
     rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer_, static_cast<int>(std::min<int64_t>(left, 100)));
     if (message == nullptr) {
+      // Nothing more for now: once everything there was at assign is read,
+      // the batch ends here (an available-now run need not wait, and a
+      // continuous one passes on what it has). Before that, keep waiting
+      // (a broker may be slow to answer). Ending the batch at the first
+      // record after catching up would hand interval and continuous runs
+      // one record per batch.
       if (caught_up()) break;
       continue;
     }

@@ -21,10 +21,10 @@ register() {  # register SUBJECT SCHEMA -> prints the id
   "$LOCH" schema register "$1" --schema "$2" "${R[@]}" | grep -o 'schema id [0-9]*' | cut -d' ' -f3
 }
 bad_id=$(register elsewhere-value "$v2")
-# Up to three rounds, one topic each: a round whose cuts happened to make no
+# Up to five rounds, one topic each: a round whose cuts happened to make no
 # batch retried proves nothing, so another runs (a loaded machine can be
 # that slow or that lucky).
-for round in 1 2 3; do
+for round in 1 2 3 4 5; do
   good_id=$(register "orders$round-value" "$v1")
   "$LOCH" topic create "orders$round" -p 3 --config confluent.value.schema.validation=true \
     --config loch.contract.policy=dlq "${B[@]}" >/dev/null
@@ -39,7 +39,7 @@ python3 "$TESTS_LIB/cutting_proxy.py" "$proxy_port" "$KAFKA" 100 >"$WORK/proxy.o
 proxy=$!
 for _ in $(seq 1 100); do grep -q listening "$WORK/proxy.out" && break; sleep 0.05; done
 rounds=0
-for round in 1 2 3; do
+for round in 1 2 3 4 5; do
   rounds=$round
   set +e
   out=$("$CLIENTS/contract_producer" "127.0.0.1:$proxy_port" "orders$round" 100000 "$good_id" "$bad_id" 100 lz4 all \

@@ -8,7 +8,8 @@
  * Prints "delivered N failed M" and one line "error NAME COUNT" per error
  * the broker answered. Exits 0 when every record was acknowledged. acks
  * defaults to all (the benchmark passes 1); "idempotent" as the ninth
- * argument sets enable.idempotence=true and lets delivery retry for 120 s
+ * argument sets enable.idempotence=true, batches of at most 1000 records,
+ * and lets delivery retry for 120 s
  * (for runs through tests/lib/cutting_proxy.py). */
 #include <librdkafka/rdkafka.h>
 #include <stdint.h>
@@ -81,7 +82,13 @@ int main(int argc, char **argv) {
   rd_kafka_conf_set(conf, "linger.ms", "5", err, sizeof(err));
   int idempotent = argc > 9 && strcmp(argv[9], "idempotent") == 0;
   rd_kafka_conf_set(conf, "message.timeout.ms", idempotent ? "120000" : "30000", err, sizeof(err));
-  if (idempotent) rd_kafka_conf_set(conf, "enable.idempotence", "true", err, sizeof(err));
+  if (idempotent) {
+    rd_kafka_conf_set(conf, "enable.idempotence", "true", err, sizeof(err));
+    /* Small batches: many quick requests, so connection cuts land between a
+     * batch's append and its answer (a retry the broker must de-duplicate)
+     * often, and a loaded broker still answers before the next cut. */
+    rd_kafka_conf_set(conf, "batch.num.messages", "1000", err, sizeof(err));
+  }
   if (argc > 7 && strcmp(argv[7], "none") != 0) rd_kafka_conf_set(conf, "compression.codec", argv[7], err, sizeof(err));
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
   rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));

@@ -87,6 +87,10 @@ Status create_topics(const GenerateOptions& options) {
     std::map<std::string, std::string> configs;
     // The customers topic is a changelog: compaction keeps each key's last change.
     if (std::string(name) == "customers") configs["cleanup.policy"] = "compact";
+    // Records carry their event time (from --start-time, in the past by
+    // default), so time-based retention would delete a fresh run's events
+    // at once; the shop's topics keep everything until deleted.
+    configs["retention.ms"] = "-1";
     Status status = admin->create_topic(options.shop.topic_prefix + name, options.partitions, 1, configs);
     if (!status.is_ok() && status.code() != StatusCode::kAlreadyExists) return status;
   }

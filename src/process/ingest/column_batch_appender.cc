@@ -42,7 +42,7 @@ Status append_cell(sql::Appender& appender, const decode::Column& column, size_t
       d.value.upper = static_cast<int64_t>(unscaled >> 64);
       return appender.append(sql::Value(duckdb_create_decimal(d)));
     }
-    case ColumnType::kBinary: return appender.append(sql::Value::blob(column.texts()[row]));
+    case ColumnType::kBinary: return appender.append_blob(column.texts()[row]);
     case ColumnType::kDate: return appender.append(sql::Value(duckdb_create_date({static_cast<int32_t>(column.ints()[row])})));
     case ColumnType::kTimeMicros: return appender.append(sql::Value(duckdb_create_time({column.ints()[row]})));
     case ColumnType::kTimestampMicros:

@@ -29,6 +29,9 @@ class Appender {
   Status append_varchar(std::string_view value) {
     return check(duckdb_append_varchar_length(appender_, value.data(), value.size()));
   }
+  Status append_blob(std::string_view bytes) {
+    return check(duckdb_append_blob(appender_, bytes.data(), bytes.size()));
+  }
   Status append_null() { return check(duckdb_append_null(appender_)); }
   Status append(const Value& value) { return check(duckdb_append_value(appender_, value.handle())); }
   Status end_row() { return check(duckdb_appender_end_row(appender_)); }

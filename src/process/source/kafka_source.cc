@@ -162,45 +162,28 @@ bool KafkaSource::caught_up() const {
 Result<MicroBatch> KafkaSource::next_batch() {
   if (progress_.empty()) return Status::internal("KafkaSource::next_batch before assign");
   MicroBatch batch;
-  auto deadline = Clock::now() + std::chrono::milliseconds(definition_.max_batch_ms);
-  while (static_cast<int64_t>(batch.records.size()) < definition_.max_batch_records) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-    if (left <= 0) break;
-    // Once caught up with records in hand, take only what is already queued:
-    // waiting out the timeout for nothing cost every available-now run 100 ms.
-    int wait_ms = !batch.records.empty() && caught_up() ? 0 : static_cast<int>(std::min<int64_t>(left, 100));
-    rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer_, wait_ms);
-    if (message == nullptr) {
-      // Nothing more for now: once everything there was at assign is read,
-      // the batch ends here (an available-now run need not wait, and a
-      // continuous one passes on what it has). Before that, keep waiting
-      // (a broker may be slow to answer). Ending the batch at the first
-      // record after catching up would hand interval and continuous runs
-      // one record per batch.
-      if (caught_up()) break;
-      continue;
-    }
-    std::unique_ptr<rd_kafka_message_t, decltype(&rd_kafka_message_destroy)> owned(message, rd_kafka_message_destroy);
+  // One message into the batch (a record, a partition's end, or a client event).
+  auto take = [&](rd_kafka_message_t* message) -> Status {
     if (message->rkt == nullptr) {
       // A client-level event (a broker down, being retried): only fatal ones end the batch.
       char reason[512];
       if (rd_kafka_fatal_error(consumer_, reason, sizeof reason) != RD_KAFKA_RESP_ERR_NO_ERROR) {
         return Status::io_error("kafka consumer on " + bootstrap_servers_ + ": " + reason);
       }
-      continue;
+      return Status::ok();
     }
     SourcePartition partition{rd_kafka_topic_name(message->rkt), message->partition};
     auto progress = progress_.find(partition);
-    if (progress == progress_.end()) continue;  // not ours (cannot happen in assign mode)
+    if (progress == progress_.end()) return Status::ok();  // not ours (cannot happen in assign mode)
     if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
       // read_committed reports the end at the last stable offset: below the
       // high watermark seen at assign while a transaction is still open,
       // and that is not yet the end available-now waits for.
-      if (message->offset < progress->second.end_at_assign) continue;
+      if (message->offset < progress->second.end_at_assign) return Status::ok();
       progress->second.at_end = true;
       // The end may be past next_offset after aborted transactions' records and markers.
       progress->second.next_offset = std::max(progress->second.next_offset, message->offset);
-      continue;
+      return Status::ok();
     }
     if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       return Status::io_error("reading " + partition_name(partition) + " on " + bootstrap_servers_ + ": " +
@@ -229,6 +212,48 @@ Result<MicroBatch> KafkaSource::next_batch() {
     progress->second.next_offset = message->offset + 1;
     progress->second.at_end = false;
     batch.records.push_back(std::move(record));
+    return Status::ok();
+  };
+  // Messages already fetched are taken in bulk: a poll per message cost a
+  // lock and a clock read each, a tenth of a bronze run's CPU time.
+  constexpr int64_t kBulk = 1024;
+  std::vector<rd_kafka_message_t*> bulk(kBulk);
+  std::unique_ptr<rd_kafka_queue_t, decltype(&rd_kafka_queue_destroy)> queue(rd_kafka_queue_get_consumer(consumer_),
+                                                                             rd_kafka_queue_destroy);
+  auto deadline = Clock::now() + std::chrono::milliseconds(definition_.max_batch_ms);
+  while (static_cast<int64_t>(batch.records.size()) < definition_.max_batch_records) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    if (left <= 0) break;
+    // Never more messages than the batch has room for records.
+    size_t room = static_cast<size_t>(std::min<int64_t>(kBulk, definition_.max_batch_records -
+                                                                   static_cast<int64_t>(batch.records.size())));
+    // Timeout 0: what is queued now, without waiting to fill the array.
+    ssize_t count = rd_kafka_consume_batch_queue(queue.get(), 0, bulk.data(), room);
+    if (count > 0) {
+      Status status;
+      for (ssize_t i = 0; i < count; ++i) {
+        if (status.is_ok()) status = take(bulk[i]);
+        rd_kafka_message_destroy(bulk[i]);
+      }
+      LOCH_RETURN_IF_ERROR(status);
+      continue;
+    }
+    // Once caught up with records in hand, take only what is already queued:
+    // waiting out the timeout for nothing cost every available-now run 100 ms.
+    if (!batch.records.empty() && caught_up()) break;
+    rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer_, static_cast<int>(std::min<int64_t>(left, 100)));
+    if (message == nullptr) {
+      // Nothing more for now: once everything there was at assign is read,
+      // the batch ends here (an available-now run need not wait, and a
+      // continuous one passes on what it has). Before that, keep waiting
+      // (a broker may be slow to answer). Ending the batch at the first
+      // record after catching up would hand interval and continuous runs
+      // one record per batch.
+      if (caught_up()) break;
+      continue;
+    }
+    std::unique_ptr<rd_kafka_message_t, decltype(&rd_kafka_message_destroy)> owned(message, rd_kafka_message_destroy);
+    LOCH_RETURN_IF_ERROR(take(message));
   }
   for (const auto& [partition, progress] : progress_) {
     batch.next_offsets[partition] = progress.next_offset;

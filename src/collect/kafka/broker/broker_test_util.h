@@ -7,12 +7,15 @@
 #include <optional>
 #include <string>
 #include <utility>  // before asio: Boost 1.74's awaitable.hpp uses std::exchange unincluded
+#include <vector>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
 #include "collect/kafka/broker/broker.h"
+#include "collect/kafka/broker/consumer_offsets_store.h"
+#include "collect/kafka/log/log_test_util.h"
 
 namespace loch::kafka::testing {
 
@@ -63,5 +66,35 @@ Response call_broker(Broker& broker, const Request& request, int16_t version, in
   EXPECT_TRUE(response.is_ok()) << response.status().to_string();
   return response.is_ok() ? *response : Response{};
 }
+
+// Base of the handler tests' fixtures: what a broker runs on, the logs in a
+// temporary directory and the __consumer_offsets store. Members are declared
+// here first so they outlive what a test builds on them. Call the openers
+// through ASSERT_NO_FATAL_FAILURE so a failed open stops SetUp.
+class BrokerDataTest : public ::testing::Test {
+ protected:
+  // Opens logs_ in dir_ and creates `topics` (name, partition count).
+  void open_logs(const std::vector<std::pair<std::string, int32_t>>& topics = {}) {
+    LogManagerOptions log_options;
+    log_options.data_dir = dir_.path();
+    auto logs = LogManager::open(log_options);
+    ASSERT_TRUE(logs.is_ok()) << logs.status().to_string();
+    logs_ = std::move(logs).value();
+    for (const auto& [name, partitions] : topics) {
+      ASSERT_TRUE(logs_->create_topic(name, partitions).is_ok()) << name;
+    }
+  }
+
+  // (Re)opens store_ on logs_ with `partitions` __consumer_offsets partitions.
+  void open_offsets_store(int32_t partitions) {
+    auto store = ConsumerOffsetsStore::open(*logs_, partitions);
+    ASSERT_TRUE(store.is_ok()) << store.status().to_string();
+    store_ = std::move(store).value();
+  }
+
+  TemporaryDirectory dir_;
+  std::unique_ptr<LogManager> logs_;
+  std::unique_ptr<ConsumerOffsetsStore> store_;
+};
 
 }  // namespace loch::kafka::testing

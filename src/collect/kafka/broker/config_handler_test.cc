@@ -20,14 +20,10 @@ namespace {
 constexpr int8_t kTopic = 2;
 constexpr int8_t kBroker = 4;
 
-class ConfigHandlerTest : public ::testing::Test {
+class ConfigHandlerTest : public testing::BrokerDataTest {
  protected:
   void SetUp() override {
-    LogManagerOptions log_options;
-    log_options.data_dir = dir_.path();
-    auto logs = LogManager::open(log_options);
-    ASSERT_TRUE(logs.is_ok());
-    logs_ = std::move(logs).value();
+    ASSERT_NO_FATAL_FAILURE(open_logs());
     ASSERT_TRUE(logs_->create_topic("orders", 1, {{"retention.ms", "1000"}}).is_ok());
     broker_ = std::make_unique<Broker>(BrokerOptions{}, *logs_);
   }
@@ -58,8 +54,6 @@ class ConfigHandlerTest : public ::testing::Test {
     return call<IncrementalAlterConfigsResponse>(request, 1);
   }
 
-  testing::TemporaryDirectory dir_;
-  std::unique_ptr<LogManager> logs_;
   std::unique_ptr<Broker> broker_;
 };
 

@@ -17,16 +17,10 @@ namespace {
 constexpr int16_t kSessionIdNotFound = 70;
 constexpr int16_t kInvalidSessionEpoch = 71;
 
-class FetchHandlerTest : public ::testing::Test {
+class FetchHandlerTest : public testing::BrokerDataTest {
  protected:
   void SetUp() override {
-    LogManagerOptions log_options;
-    log_options.data_dir = dir_.path();
-    auto logs = LogManager::open(log_options);
-    ASSERT_TRUE(logs.is_ok());
-    logs_ = std::move(logs).value();
-    ASSERT_TRUE(logs_->create_topic("orders", 2).is_ok());
-    ASSERT_TRUE(logs_->create_topic("users", 1).is_ok());
+    ASSERT_NO_FATAL_FAILURE(open_logs({{"orders", 2}, {"users", 1}}));
     broker_ = std::make_unique<Broker>(BrokerOptions{}, *logs_);
   }
 
@@ -89,8 +83,6 @@ class FetchHandlerTest : public ::testing::Test {
     return nullptr;
   }
 
-  testing::TemporaryDirectory dir_;
-  std::unique_ptr<LogManager> logs_;
   std::unique_ptr<Broker> broker_;
 };
 

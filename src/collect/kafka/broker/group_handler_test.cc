@@ -29,18 +29,11 @@ namespace {
 using groups::ErrorCode;
 using groups::wire_code;
 
-class GroupHandlerTest : public ::testing::Test {
+class GroupHandlerTest : public testing::BrokerDataTest {
  protected:
   void SetUp() override {
-    LogManagerOptions log_options;
-    log_options.data_dir = dir_.path();
-    auto logs = LogManager::open(log_options);
-    ASSERT_TRUE(logs.is_ok());
-    logs_ = std::move(logs).value();
-    ASSERT_TRUE(logs_->create_topic("orders", 2).is_ok());
-    auto store = ConsumerOffsetsStore::open(*logs_, 3);
-    ASSERT_TRUE(store.is_ok());
-    store_ = std::move(store).value();
+    ASSERT_NO_FATAL_FAILURE(open_logs({{"orders", 2}}));
+    ASSERT_NO_FATAL_FAILURE(open_offsets_store(3));
     groups::GroupCoordinator::Options options;
     options.initial_rebalance_delay = std::chrono::milliseconds(0);
     options.partition_exists = [this](const std::string& topic, PartitionId partition) {
@@ -63,9 +56,6 @@ class GroupHandlerTest : public ::testing::Test {
     return testing::call_broker<Response>(*broker_, request, version, ++correlation_, [this] { coordinator_->tick(); });
   }
 
-  testing::TemporaryDirectory dir_;
-  std::unique_ptr<LogManager> logs_;
-  std::unique_ptr<ConsumerOffsetsStore> store_;
   std::unique_ptr<groups::GroupCoordinator> coordinator_;
   std::unique_ptr<Broker> broker_;
   int32_t correlation_ = 0;

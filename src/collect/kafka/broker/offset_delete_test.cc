@@ -38,19 +38,11 @@ std::string subscription_of(const std::vector<std::string>& topics) {
   return out;
 }
 
-class OffsetDeleteTest : public ::testing::Test {
+class OffsetDeleteTest : public testing::BrokerDataTest {
  protected:
   void SetUp() override {
-    LogManagerOptions log_options;
-    log_options.data_dir = dir_.path();
-    auto logs = LogManager::open(log_options);
-    ASSERT_TRUE(logs.is_ok());
-    logs_ = std::move(logs).value();
-    ASSERT_TRUE(logs_->create_topic("orders", 2).is_ok());
-    ASSERT_TRUE(logs_->create_topic("users", 1).is_ok());
-    auto store = ConsumerOffsetsStore::open(*logs_, 3);
-    ASSERT_TRUE(store.is_ok());
-    store_ = std::move(store).value();
+    ASSERT_NO_FATAL_FAILURE(open_logs({{"orders", 2}, {"users", 1}}));
+    ASSERT_NO_FATAL_FAILURE(open_offsets_store(3));
     broker_ = std::make_unique<Broker>(BrokerOptions{}, *logs_);
     start_coordinator();
   }
@@ -96,9 +88,6 @@ class OffsetDeleteTest : public ::testing::Test {
     return call<OffsetDeleteResponse>(request, 0);
   }
 
-  testing::TemporaryDirectory dir_;
-  std::unique_ptr<LogManager> logs_;
-  std::unique_ptr<ConsumerOffsetsStore> store_;
   std::unique_ptr<groups::GroupCoordinator> coordinator_;
   std::unique_ptr<Broker> broker_;
   int32_t correlation_ = 0;

@@ -18,18 +18,11 @@
 namespace loch::kafka {
 namespace {
 
-class OffsetFetchPaddingTest : public ::testing::Test {
+class OffsetFetchPaddingTest : public testing::BrokerDataTest {
  protected:
   void SetUp() override {
-    LogManagerOptions log_options;
-    log_options.data_dir = dir_.path();
-    auto logs = LogManager::open(log_options);
-    ASSERT_TRUE(logs.is_ok());
-    logs_ = std::move(logs).value();
-    ASSERT_TRUE(logs_->create_topic("orders", 1).is_ok());
-    auto store = ConsumerOffsetsStore::open(*logs_, 3);
-    ASSERT_TRUE(store.is_ok());
-    store_ = std::move(store).value();
+    ASSERT_NO_FATAL_FAILURE(open_logs({{"orders", 1}}));
+    ASSERT_NO_FATAL_FAILURE(open_offsets_store(3));
     coordinator_ = std::make_unique<groups::GroupCoordinator>(groups::GroupCoordinator::Options{}, *store_);
     ASSERT_TRUE(coordinator_->load().is_ok());
     broker_ = std::make_unique<Broker>(BrokerOptions{}, *logs_);
@@ -69,9 +62,6 @@ class OffsetFetchPaddingTest : public ::testing::Test {
     return reply ? std::move(*reply) : HandlerReply::close();
   }
 
-  testing::TemporaryDirectory dir_;
-  std::unique_ptr<LogManager> logs_;
-  std::unique_ptr<ConsumerOffsetsStore> store_;
   std::unique_ptr<groups::GroupCoordinator> coordinator_;
   std::unique_ptr<Broker> broker_;
 };

@@ -42,16 +42,10 @@ namespace {
 
 using testing::call_broker;
 
-class TxnHandlerTest : public ::testing::Test {
+class TxnHandlerTest : public testing::BrokerDataTest {
  protected:
   void SetUp() override {
-    LogManagerOptions log_options;
-    log_options.data_dir = dir_.path();
-    auto logs = LogManager::open(log_options);
-    ASSERT_TRUE(logs.is_ok());
-    logs_ = std::move(logs).value();
-    ASSERT_TRUE(logs_->create_topic("out", 1).is_ok());
-    ASSERT_TRUE(logs_->create_topic("in", 1).is_ok());
+    ASSERT_NO_FATAL_FAILURE(open_logs({{"out", 1}, {"in", 1}}));
     start();
   }
 
@@ -59,9 +53,7 @@ class TxnHandlerTest : public ::testing::Test {
   void start() {
     coordinator_.reset();
     broker_.reset();
-    auto store = ConsumerOffsetsStore::open(*logs_, 1);
-    ASSERT_TRUE(store.is_ok());
-    store_ = std::move(store).value();
+    ASSERT_NO_FATAL_FAILURE(open_offsets_store(1));
     groups_ = std::make_unique<groups::GroupCoordinator>(groups::GroupCoordinator::Options{}, *store_);
     ASSERT_TRUE(groups_->load().is_ok());
     auto ids = txn::ProducerIdAllocator::open(dir_.path() + "/meta");
@@ -184,9 +176,6 @@ class TxnHandlerTest : public ::testing::Test {
     return call<EndTxnResponse>(request, version).error_code;
   }
 
-  ::loch::kafka::testing::TemporaryDirectory dir_;
-  std::unique_ptr<LogManager> logs_;
-  std::unique_ptr<ConsumerOffsetsStore> store_;
   std::unique_ptr<groups::GroupCoordinator> groups_;
   std::unique_ptr<txn::ProducerIdAllocator> ids_;
   std::unique_ptr<txn::TransactionStateTopic> txn_log_;

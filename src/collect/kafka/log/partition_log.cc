@@ -258,39 +258,41 @@ Status PartitionLog::roll_locked() {
   return Status::ok();
 }
 
-Result<ReadResult> PartitionLog::read(Offset requested, size_t max_bytes) const {
-  const int64_t offset = requested.value();
-  struct Part {
-    std::shared_ptr<Segment> segment;
-    uint64_t start;
-    uint64_t limit;
-  };
-  std::vector<Part> parts;
-  ReadResult result;
+Result<PartitionLog::ReadSpan> PartitionLog::read_span(int64_t offset) const {
+  ReadSpan span;
+  std::vector<ReadSpan::Part> parts;
   {
     std::lock_guard lock(mutex_);
-    result.high_watermark = Offset(log_end_offset_);
-    result.log_start_offset = Offset(log_start_offset_);
+    span.high_watermark = Offset(log_end_offset_);
+    span.log_start_offset = Offset(log_start_offset_);
     if (offset < log_start_offset_ || offset > log_end_offset_) {
       return Status::not_found(fmt::format("{}: offset {} is out of range [{}, {}]", dir_, offset, log_start_offset_,
                                            log_end_offset_));
     }
-    if (offset == log_end_offset_) return result;
+    if (offset == log_end_offset_) return span;
     auto it = segments_.upper_bound(offset);
     if (it != segments_.begin()) --it;
     for (bool first = true; it != segments_.end(); ++it, first = false) {
       parts.push_back({it->second, first ? it->second->position_for_offset(offset) : 0, it->second->size()});
     }
   }
-  bool found = false;
-  for (const Part& part : parts) {
-    uint64_t start = part.start;
-    if (!found) {
-      LOCH_ASSIGN_OR_RETURN(auto location, part.segment->find_batch(part.start, part.limit, offset));
-      if (!location) continue;  // the offset is in a gap left by compaction
-      start = location->position;
-      found = true;
-    }
+  for (size_t i = 0; i < parts.size(); ++i) {
+    LOCH_ASSIGN_OR_RETURN(span.first, parts[i].segment->find_batch(parts[i].start, parts[i].limit, offset));
+    if (!span.first) continue;  // the offset is in a gap left by compaction
+    parts[i].start = span.first->position;
+    span.parts.assign(parts.begin() + static_cast<std::ptrdiff_t>(i), parts.end());
+    break;
+  }
+  return span;
+}
+
+Result<ReadResult> PartitionLog::read(Offset requested, size_t max_bytes) const {
+  LOCH_ASSIGN_OR_RETURN(ReadSpan span, read_span(requested.value()));
+  ReadResult result;
+  result.high_watermark = span.high_watermark;
+  result.log_start_offset = span.log_start_offset;
+  for (const ReadSpan::Part& part : span.parts) {
+    const uint64_t start = part.start;
     // One pread of up to the remaining budget; whole batches are then kept
     // by walking their headers in memory, so a fetch costs one system call
     // per segment, not one per batch.
@@ -373,38 +375,15 @@ Status ReadPlan::read_into(char* out) const {
 
 Result<ReadPlan> PartitionLog::plan_read(Offset requested, size_t max_bytes) const {
   const int64_t offset = requested.value();
-  struct Part {
-    std::shared_ptr<Segment> segment;
-    uint64_t start;
-    uint64_t limit;
-  };
-  std::vector<Part> parts;
+  LOCH_ASSIGN_OR_RETURN(ReadSpan span, read_span(offset));
   ReadPlan plan;
-  {
-    std::lock_guard lock(mutex_);
-    plan.high_watermark = Offset(log_end_offset_);
-    plan.log_start_offset = Offset(log_start_offset_);
-    if (offset < log_start_offset_ || offset > log_end_offset_) {
-      return Status::not_found(fmt::format("{}: offset {} is out of range [{}, {}]", dir_, offset, log_start_offset_,
-                                           log_end_offset_));
-    }
-    if (offset == log_end_offset_) return plan;
-    auto it = segments_.upper_bound(offset);
-    if (it != segments_.begin()) --it;
-    for (bool first = true; it != segments_.end(); ++it, first = false) {
-      parts.push_back({it->second, first ? it->second->position_for_offset(offset) : 0, it->second->size()});
-    }
-  }
-  bool found = false;
-  for (const Part& part : parts) {
-    uint64_t start = part.start;
+  plan.high_watermark = span.high_watermark;
+  plan.log_start_offset = span.log_start_offset;
+  for (size_t i = 0; i < span.parts.size(); ++i) {
+    const ReadSpan::Part& part = span.parts[i];
+    const uint64_t start = part.start;
     std::optional<BatchLocation> first;
-    if (!found) {
-      LOCH_ASSIGN_OR_RETURN(first, part.segment->find_batch(part.start, part.limit, offset));
-      if (!first) continue;  // the offset is in a gap left by compaction
-      start = first->position;
-      found = true;
-    }
+    if (i == 0) first = span.first;
     if (start >= part.limit) continue;
     const size_t budget = max_bytes > plan.size ? max_bytes - plan.size : 0;
     if (part.limit - start <= budget) {  // the rest of the segment fits: it ends with a whole batch

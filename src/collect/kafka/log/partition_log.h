@@ -238,6 +238,23 @@ class PartitionLog {
   Status delete_segment_locked(int64_t base_offset, RetentionResult& result);
   Status persist_log_start_offset(int64_t offset);
 
+  // What a read from `offset` walks: the log's bounds, and the segments from
+  // the one holding the first batch at or after `offset` (found past any gap
+  // compaction left; its location in `first`, parts[0] starting there) to
+  // the end. No parts when `offset` is the log's end or no batch follows it.
+  struct ReadSpan {
+    struct Part {
+      std::shared_ptr<Segment> segment;
+      uint64_t start;
+      uint64_t limit;
+    };
+    Offset high_watermark;
+    Offset log_start_offset;
+    std::vector<Part> parts;
+    std::optional<BatchLocation> first;
+  };
+  Result<ReadSpan> read_span(int64_t offset) const;
+
   const std::string dir_;
   const Clock clock_;
   const bool validate_all_segments_;

@@ -65,6 +65,29 @@ Status check_topic_results(const std::string& what, const rd_kafka_topic_result_
   return Status::ok();
 }
 
+// The first error among the group results of an offsets call (alter or
+// delete): a group's own, else one of its partitions'. `action` names the
+// call ("reset", "delete"); `partition_note` follows a partition's name.
+Status check_group_offset_results(const std::string& action, const std::string& group_id,
+                                  const std::string& partition_note, const rd_kafka_group_result_t** groups,
+                                  size_t count) {
+  for (size_t i = 0; i < count; ++i) {
+    if (const rd_kafka_error_t* error = rd_kafka_group_result_error(groups[i])) {
+      return rd_error(action + " offsets of group " + group_id, rd_kafka_error_code(error),
+                      rd_kafka_error_string(error));
+    }
+    const auto* partitions = rd_kafka_group_result_partitions(groups[i]);
+    for (int p = 0; partitions && p < partitions->cnt; ++p) {
+      if (partitions->elems[p].err) {
+        return rd_error(action + " offset of " + std::string(partitions->elems[p].topic) + "-" +
+                            std::to_string(partitions->elems[p].partition) + partition_note,
+                        partitions->elems[p].err);
+      }
+    }
+  }
+  return Status::ok();
+}
+
 // librdkafka's own log lines (connection retries, ...) go to loch's log at
 // debug level; what failed reaches the user as the command's one error.
 void log_to_spdlog(const rd_kafka_t*, int level, const char* facility, const char* message) {
@@ -344,20 +367,7 @@ Status AdminClient::set_group_offsets(const std::string& group_id, const std::ve
   size_t count = 0;
   auto groups = rd_kafka_AlterConsumerGroupOffsets_result_groups(
       rd_kafka_event_AlterConsumerGroupOffsets_result(call.event()), &count);
-  for (size_t i = 0; i < count; ++i) {
-    if (const rd_kafka_error_t* error = rd_kafka_group_result_error(groups[i])) {
-      return rd_error("reset offsets of group " + group_id, rd_kafka_error_code(error), rd_kafka_error_string(error));
-    }
-    const auto* partitions = rd_kafka_group_result_partitions(groups[i]);
-    for (int p = 0; partitions && p < partitions->cnt; ++p) {
-      if (partitions->elems[p].err) {
-        return rd_error("reset offset of " + std::string(partitions->elems[p].topic) + "-" +
-                            std::to_string(partitions->elems[p].partition),
-                        partitions->elems[p].err);
-      }
-    }
-  }
-  return Status::ok();
+  return check_group_offset_results("reset", group_id, "", groups, count);
 }
 
 Status AdminClient::delete_group_offsets(const std::string& group_id,
@@ -373,20 +383,7 @@ Status AdminClient::delete_group_offsets(const std::string& group_id,
   size_t count = 0;
   auto groups = rd_kafka_DeleteConsumerGroupOffsets_result_groups(
       rd_kafka_event_DeleteConsumerGroupOffsets_result(call.event()), &count);
-  for (size_t i = 0; i < count; ++i) {
-    if (const rd_kafka_error_t* error = rd_kafka_group_result_error(groups[i])) {
-      return rd_error("delete offsets of group " + group_id, rd_kafka_error_code(error), rd_kafka_error_string(error));
-    }
-    const auto* result = rd_kafka_group_result_partitions(groups[i]);
-    for (int p = 0; result && p < result->cnt; ++p) {
-      if (result->elems[p].err) {
-        return rd_error("delete offset of " + std::string(result->elems[p].topic) + "-" +
-                            std::to_string(result->elems[p].partition) + " for group " + group_id,
-                        result->elems[p].err);
-      }
-    }
-  }
-  return Status::ok();
+  return check_group_offset_results("delete", group_id, " for group " + group_id, groups, count);
 }
 
 Result<int64_t> AdminClient::offset_for_time(const std::string& topic, int32_t partition, int64_t timestamp_ms) {

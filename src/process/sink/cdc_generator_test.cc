@@ -7,6 +7,7 @@
 
 #include "process/generate/shop_generator.h"
 #include "process/sink/cdc_sink.h"
+#include "process/sink/sink_test_util.h"
 #include "store/delta/file_paths.h"
 #include "store/sql/sql_session.h"
 
@@ -36,20 +37,7 @@ class CdcGeneratorTest : public ::testing::TestWithParam<bool> {
     ASSERT_TRUE(status.is_ok()) << sql.substr(0, 200) << ": " << status.to_string();
   }
 
-  std::string text(const std::string& query) {
-    auto result = session_->run(query);
-    EXPECT_TRUE(result.is_ok()) << query << ": " << (result.is_ok() ? "" : result.status().to_string());
-    if (!result.is_ok()) return "<error>";
-    std::string value = "<none>";
-    while (true) {
-      auto chunk = result->next_chunk();
-      if (!chunk.is_ok() || !*chunk) break;
-      if ((*chunk)->size() > 0 && value == "<none>") {
-        value = (*chunk)->column(0).is_valid(0) ? std::string((*chunk)->column(0).string_at(0)) : "<null>";
-      }
-    }
-    return value;
-  }
+  std::string text(const std::string& query) { return testing::first_text(*session_, query); }
 
   // The generator's customers topic, in produce order, as table `events`
   // (_offset, key, value) and decoded as Debezium rows in `all_changes`.

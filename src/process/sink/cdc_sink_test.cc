@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include "process/sink/sink_test_util.h"
 #include "store/delta/snapshot.h"
 #include "store/sql/sql_session.h"
 
@@ -46,20 +47,7 @@ class CdcSinkTest : public ::testing::Test {
   }
 
   // One text value: the first column of the first row of `query` through the session.
-  std::string text(const std::string& query) {
-    auto result = session_->run(query);
-    EXPECT_TRUE(result.is_ok()) << query << ": " << (result.is_ok() ? "" : result.status().to_string());
-    if (!result.is_ok()) return "<error>";
-    std::string value = "<none>";
-    while (true) {
-      auto chunk = result->next_chunk();
-      if (!chunk.is_ok() || !*chunk) break;
-      if ((*chunk)->size() > 0 && value == "<none>") {
-        value = (*chunk)->column(0).is_valid(0) ? std::string((*chunk)->column(0).string_at(0)) : "<null>";
-      }
-    }
-    return value;
-  }
+  std::string text(const std::string& query) { return testing::first_text(*session_, query); }
 
   // silver.customers as "id:email:_lsn" rows ordered by id.
   std::string current_rows() {

@@ -30,6 +30,26 @@ void append_nullable_bytes(const std::optional<std::string>& bytes, std::string&
   out += *bytes;
 }
 
+// Cuts the next record off `in` and reads its leading fields into `r`
+// (attributes, timestamp and offset deltas), leaving `body` at the key.
+// Returns what is wrong with the record, nullptr when nothing is.
+template <typename RecordOrView>
+const char* read_record_start(std::string_view& in, std::string_view& body, RecordOrView& r) {
+  auto length = read_varint(in);
+  if (!length || *length < 0 || static_cast<uint64_t>(*length) > in.size()) return "bad length";
+  body = in.substr(0, static_cast<size_t>(*length));
+  in.remove_prefix(static_cast<size_t>(*length));
+  if (body.empty()) return "no attributes";
+  r.attributes = static_cast<int8_t>(body[0]);
+  body.remove_prefix(1);
+  auto ts = read_varint(body);
+  auto od = read_varint(body);
+  if (!ts || !od) return "bad timestamp or offset delta";
+  r.timestamp_delta = *ts;
+  r.offset_delta = static_cast<int32_t>(*od);
+  return nullptr;
+}
+
 }  // namespace
 
 Result<std::vector<Record>> decode_records(std::string_view batch, const Decompressor& decompress) {
@@ -58,19 +78,9 @@ Result<std::vector<Record>> decode_records(std::string_view batch, const Decompr
   std::vector<Record> records;
   records.reserve(static_cast<size_t>(h.records_count));
   for (int i = 0; i < h.records_count; ++i) {
-    auto length = read_varint(in);
-    if (!length || *length < 0 || static_cast<uint64_t>(*length) > in.size()) return corrupt(i, "bad length");
-    std::string_view body = in.substr(0, static_cast<size_t>(*length));
-    in.remove_prefix(static_cast<size_t>(*length));
     Record r;
-    if (body.empty()) return corrupt(i, "no attributes");
-    r.attributes = static_cast<int8_t>(body[0]);
-    body.remove_prefix(1);
-    auto ts = read_varint(body);
-    auto od = read_varint(body);
-    if (!ts || !od) return corrupt(i, "bad timestamp or offset delta");
-    r.timestamp_delta = *ts;
-    r.offset_delta = static_cast<int32_t>(*od);
+    std::string_view body;
+    if (const char* wrong = read_record_start(in, body, r)) return corrupt(i, wrong);
     if (!read_nullable_bytes(body, r.key)) return corrupt(i, "bad key");
     if (!read_nullable_bytes(body, r.value)) return corrupt(i, "bad value");
     auto header_count = read_varint(body);
@@ -113,20 +123,10 @@ Result<std::vector<RecordView>> decode_record_views(std::string_view in, int32_t
   records.reserve(static_cast<size_t>(count));
   for (int i = 0; i < count; ++i) {
     std::string_view start = in;
-    auto length = read_varint(in);
-    if (!length || *length < 0 || static_cast<uint64_t>(*length) > in.size()) return corrupt(i, "bad length");
-    std::string_view body = in.substr(0, static_cast<size_t>(*length));
-    in.remove_prefix(static_cast<size_t>(*length));
     RecordView r;
+    std::string_view body;
+    if (const char* wrong = read_record_start(in, body, r)) return corrupt(i, wrong);
     r.wire = start.substr(0, start.size() - in.size());
-    if (body.empty()) return corrupt(i, "no attributes");
-    r.attributes = static_cast<int8_t>(body[0]);
-    body.remove_prefix(1);
-    auto ts = read_varint(body);
-    auto od = read_varint(body);
-    if (!ts || !od) return corrupt(i, "bad timestamp or offset delta");
-    r.timestamp_delta = *ts;
-    r.offset_delta = static_cast<int32_t>(*od);
     r.tail = body;
     if (!read_bytes(body, r.key)) return corrupt(i, "bad key");
     if (!read_bytes(body, r.value)) return corrupt(i, "bad value");

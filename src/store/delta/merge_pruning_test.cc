@@ -1,16 +1,12 @@
 #include "store/delta/merge_pruning.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
-
+#include "store/sql/lake_session_test_util.h"
 #include "store/sql/sql_session.h"
 
 namespace loch::delta {
 namespace {
-
-namespace fs = std::filesystem;
 
 TEST(MergeKeyEqualities, PlainConjunctionsOnly) {
   EXPECT_EQ(key_equalities("t.id = s.id", "t", "s").size(), 1u);
@@ -31,14 +27,11 @@ TEST(MergeKeyEqualities, PlainConjunctionsOnly) {
   EXPECT_TRUE(key_equalities("t.id = x.id", "t", "s").empty());
 }
 
-class MergePruning : public ::testing::Test {
+class MergePruning : public sql::testing::LakeSessionTest {
  protected:
+  MergePruning() : LakeSessionTest("loch_merge_pruning_test") {}
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("loch_merge_pruning_test_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    auto session = sql::SqlSession::open(dir_);
-    ASSERT_TRUE(session.is_ok()) << session.status().to_string();
-    session_ = std::move(session).value();
+    ASSERT_NO_FATAL_FAILURE(LakeSessionTest::SetUp());
     run("CREATE TABLE bronze.t (id BIGINT, name STRING, day DATE) "
         "TBLPROPERTIES ('delta.autoOptimize.autoCompact' = 'false')");
     // Four files: ids 0-99, 100-199, 200-299, 300-399.
@@ -46,10 +39,6 @@ class MergePruning : public ::testing::Test {
       run("INSERT INTO bronze.t SELECT i, 'n' || i, DATE '2024-01-01' + i::INT FROM range(" + std::to_string(f * 100) +
           ", " + std::to_string(f * 100 + 100) + ") r(i)");
     }
-  }
-  void TearDown() override {
-    session_.reset();
-    fs::remove_all(dir_);
   }
   void run(const std::string& sql) {
     auto result = session_->run(sql);
@@ -71,9 +60,6 @@ class MergePruning : public ::testing::Test {
     EXPECT_TRUE(files.is_ok()) << files.status().to_string();
     return files.is_ok() ? files->size() : 99;
   }
-
-  fs::path dir_;
-  std::unique_ptr<sql::SqlSession> session_;
 };
 
 TEST_F(MergePruning, ReadsOnlyTheFilesTheSourceKeysCanMatch) {

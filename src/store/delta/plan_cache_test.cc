@@ -1,17 +1,13 @@
 #include "store/delta/plan_cache.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <filesystem>
 
 #include "store/delta/statement_layer.h"
+#include "store/sql/lake_session_test_util.h"
 #include "store/sql/sql_session.h"
 
 namespace loch::delta {
 namespace {
-
-namespace fs = std::filesystem;
 
 TEST(PlanCache, KeepsOnlyQueriesThatReadNoOtherFiles) {
   EXPECT_TRUE(PlanCache::cacheable("SELECT count(*) FROM bronze.t WHERE name = 'x'"));
@@ -30,19 +26,9 @@ TEST(PlanCache, KeepsOnlyQueriesThatReadNoOtherFiles) {
   EXPECT_FALSE(PlanCache::cacheable("SELECT * FROM glob('*')"));
 }
 
-class PlanCacheSession : public ::testing::Test {
+class PlanCacheSession : public sql::testing::LakeSessionTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("loch_plan_cache_test_" + std::to_string(::getpid()));
-    fs::remove_all(dir_);
-    auto session = sql::SqlSession::open(dir_);
-    ASSERT_TRUE(session.is_ok()) << session.status().to_string();
-    session_ = std::move(session).value();
-  }
-  void TearDown() override {
-    session_.reset();
-    fs::remove_all(dir_);
-  }
+  PlanCacheSession() : LakeSessionTest("loch_plan_cache_test") {}
   void run(const std::string& sql) {
     auto result = session_->run(sql);
     ASSERT_TRUE(result.is_ok()) << sql << ": " << result.status().to_string();
@@ -62,9 +48,6 @@ class PlanCacheSession : public ::testing::Test {
     EXPECT_TRUE(chunk.is_ok() && *chunk);
     return (*chunk)->column(0).values<int64_t>()[0];
   }
-
-  fs::path dir_;
-  std::unique_ptr<sql::SqlSession> session_;
 };
 
 TEST_F(PlanCacheSession, ReusesAPlanOnlyWhileTheTableIsUnchanged) {

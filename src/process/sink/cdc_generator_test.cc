@@ -3,12 +3,11 @@
 // against plain DuckDB SQL over the same events.
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include "process/generate/shop_generator.h"
 #include "process/sink/cdc_sink.h"
 #include "process/sink/sink_test_util.h"
 #include "store/delta/file_paths.h"
+#include "store/sql/lake_session_test_util.h"
 #include "store/sql/sql_session.h"
 
 namespace loch::sink {
@@ -17,20 +16,9 @@ namespace {
 namespace fs = std::filesystem;
 
 // Parameter: true when the tables switch to deletion vectors after their first batch.
-class CdcGeneratorTest : public ::testing::TestWithParam<bool> {
+class CdcGeneratorTest : public sql::testing::LakeSessionTest, public ::testing::WithParamInterface<bool> {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("loch_cdc_generator_test_" + std::to_string(::getpid()) + "_" +
-                                        std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + (GetParam() ? "_dv" : "_cow"));
-    fs::remove_all(dir_);
-    auto session = sql::SqlSession::open(dir_);
-    ASSERT_TRUE(session.is_ok()) << session.status().to_string();
-    session_ = std::move(session).value();
-  }
-  void TearDown() override {
-    session_.reset();
-    fs::remove_all(dir_);
-  }
+  CdcGeneratorTest() : LakeSessionTest("loch_cdc_generator_test") {}
 
   void exec(const std::string& sql) {
     Status status = session_->connection().execute(sql);
@@ -79,8 +67,6 @@ class CdcGeneratorTest : public ::testing::TestWithParam<bool> {
          std::to_string(first) + " AND " + std::to_string(last) + " ORDER BY hash(_offset * 7919)");
   }
 
-  fs::path dir_;
-  std::unique_ptr<sql::SqlSession> session_;
 };
 
 // Plain SQL: each customer's last event by LSN, kept unless it deletes.

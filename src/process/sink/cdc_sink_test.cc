@@ -4,10 +4,9 @@
 
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include "process/sink/sink_test_util.h"
 #include "store/delta/snapshot.h"
+#include "store/sql/lake_session_test_util.h"
 #include "store/sql/sql_session.h"
 
 namespace loch::sink {
@@ -15,20 +14,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class CdcSinkTest : public ::testing::Test {
+class CdcSinkTest : public sql::testing::LakeSessionTest {
  protected:
+  CdcSinkTest() : LakeSessionTest("loch_cdc_sink_test") {}
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("loch_cdc_sink_test_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    auto session = sql::SqlSession::open(dir_);
-    ASSERT_TRUE(session.is_ok()) << session.status().to_string();
-    session_ = std::move(session).value();
+    ASSERT_NO_FATAL_FAILURE(LakeSessionTest::SetUp());
     root_ = session_->lake_dir() / "silver" / "customers";
-  }
-  void TearDown() override {
-    session_.reset();
-    fs::remove_all(dir_);
   }
 
   sql::Connection& connection() { return session_->connection(); }
@@ -81,8 +72,7 @@ class CdcSinkTest : public ::testing::Test {
     return outcome.is_ok() ? *outcome : CdcOutcome{};
   }
 
-  fs::path dir_, root_;
-  std::unique_ptr<sql::SqlSession> session_;
+  fs::path root_;
 };
 
 const char* kSnapshot = "(1, 'a@x', 'r', 1, 1000, 0, '{\"id\":1}'), (2, 'b@x', 'r', 2, 1000, 1, '{\"id\":2}'), "

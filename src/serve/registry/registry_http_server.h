@@ -25,7 +25,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 
-#include "common/tcp_listener.h"
+#include "common/net/tcp_listener.h"
 #include <boost/asio/ip/tcp.hpp>
 
 #include "common/status.h"

@@ -33,7 +33,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "common/result.h"
-#include "common/tcp_listener.h"
+#include "common/net/tcp_listener.h"
 
 namespace loch::kafka {
 

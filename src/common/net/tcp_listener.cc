@@ -1,4 +1,4 @@
-#include "common/tcp_listener.h"
+#include "common/net/tcp_listener.h"
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>

@@ -8,6 +8,7 @@
 #include "common/ascii.h"
 #include "process/pipeline/txn_offsets.h"
 #include "store/delta/data_writer.h"
+#include "store/delta/file_paths.h"
 #include "store/delta/schema_writer.h"
 #include "store/delta/snapshot.h"
 #include "store/delta/write_statement_steps.h"
@@ -20,6 +21,8 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
+
+using delta::sql_identifier;
 
 // A table exists once its log holds a commit (or a checkpoint). A process
 // killed during the very first commit leaves _delta_log with at most a
@@ -34,24 +37,6 @@ bool table_exists(const fs::path& root) {
     }
   }
   return false;
-}
-
-std::string sql_identifier(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  return out + "\"";
-}
-
-std::string sql_literal(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'') out.push_back('\'');
-    out.push_back(c);
-  }
-  return out + "'";
 }
 
 Result<Offsets> offsets_of(const delta::Snapshot& snapshot, const std::string& pipeline) {
@@ -79,7 +64,7 @@ Result<std::string> storable_query(sql::Connection& connection, const std::strin
   if (committed != nullptr && !committed->empty()) {
     std::string condition = "CASE";
     for (const auto& [partition, next] : *committed) {
-      condition += " WHEN _topic = " + sql_literal(partition.topic) + " AND _partition = " +
+      condition += " WHEN _topic = " + delta::sql_string_literal(partition.topic) + " AND _partition = " +
                    std::to_string(partition.partition) + " THEN _offset >= " + std::to_string(next);
     }
     out += " WHERE " + condition + " ELSE TRUE END";

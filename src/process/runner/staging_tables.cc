@@ -1,18 +1,12 @@
 #include "process/runner/staging_tables.h"
 
 #include "process/ingest/column_batch_appender.h"
+#include "store/delta/file_paths.h"
 
 namespace loch::runner {
 namespace {
 
-std::string sql_identifier(const std::string& name) {
-  std::string out = "\"";
-  for (char c : name) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  return out + "\"";
-}
+using delta::sql_identifier;
 
 std::string_view verdict_name(StagedVerdict verdict) {
   switch (verdict) {

@@ -16,11 +16,7 @@ start_serve "$WORK/data" --auto-create-topics false
 B=(-b "$KAFKA")
 R=(--registry-url "$REGISTRY")
 
-v1='{"type":"record","name":"User","namespace":"loch.test","fields":[{"name":"id","type":"long"},{"name":"name","type":"string"}]}'
-v2='{"type":"record","name":"User","namespace":"loch.test","fields":[{"name":"id","type":"long"},{"name":"name","type":"string"},{"name":"email","type":["null","string"],"default":null}]}'
-register() {  # register SUBJECT SCHEMA -> prints the id
-  "$LOCH" schema register "$1" --schema "$2" "${R[@]}" | grep -o 'schema id [0-9]*' | cut -d' ' -f3
-}
+source "$TESTS_LIB/contract_schemas.sh"
 good_id=$(register orders-value "$v1")
 bad_id=$(register elsewhere-value "$v2")
 expect_eq "two schemas" "$([ -n "$good_id" ] && [ -n "$bad_id" ] && [ "$good_id" != "$bad_id" ] && echo ok)" "ok"

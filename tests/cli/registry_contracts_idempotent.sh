@@ -14,12 +14,7 @@ source "$TESTS_LIB/serve.sh"
 # The topic and schemas first, through a broker advertising its own port.
 start_serve "$WORK/data" --auto-create-topics false
 B=(-b "$KAFKA")
-R=(--registry-url "$REGISTRY")
-v1='{"type":"record","name":"User","namespace":"loch.test","fields":[{"name":"id","type":"long"},{"name":"name","type":"string"}]}'
-v2='{"type":"record","name":"User","namespace":"loch.test","fields":[{"name":"id","type":"long"},{"name":"name","type":"string"},{"name":"email","type":["null","string"],"default":null}]}'
-register() {  # register SUBJECT SCHEMA -> prints the id
-  "$LOCH" schema register "$1" --schema "$2" "${R[@]}" | grep -o 'schema id [0-9]*' | cut -d' ' -f3
-}
+source "$TESTS_LIB/contract_schemas.sh"
 bad_id=$(register elsewhere-value "$v2")
 # Up to five rounds, one topic each: a round whose cuts happened to make no
 # batch retried proves nothing, so another runs (a loaded machine can be

@@ -32,9 +32,6 @@ for _ in $(seq 1 400); do
 done
 [ -n "$port" ] || { cat serve.log >&2; exit 1; }
 kafka=127.0.0.1:$port
-for topic in shop.clicks shop.orders shop.customers; do
-  "$loch" topic create "$topic" --partitions 3 --config retention.ms=-1 --bootstrap "$kafka" >/dev/null
-done
 "$loch" generate --bootstrap "$kafka" --count "$events" --seed 3 --customers 100 >/dev/null
 mkdir -p project/pipelines
 cp "$repo/examples/streaming-first/pipelines/bronze_clicks.yaml" project/pipelines/

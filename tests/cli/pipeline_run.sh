@@ -12,11 +12,6 @@ DATA="$WORK/data"
 
 start_serve "$DATA"
 cd "$WORK"
-# The shop's events carry their event time (from 2026-01-01) as record
-# timestamps: keep them whatever the retention's idea of "old" is.
-for topic in shop.clicks shop.orders shop.customers; do
-  "$LOCH" topic create "$topic" --partitions 3 --config retention.ms=-1 --bootstrap "$KAFKA" >/dev/null
-done
 "$LOCH" generate --bootstrap "$KAFKA" --count 6000 --seed 5 --customers 30 --events-per-second 20 \
   --late-fraction 0.02 --duplicate-fraction 0.03 --reference events.parquet >/dev/null
 

@@ -8,7 +8,7 @@
 // column added or widened after some files were written).
 //
 // Data files of a Delta table are never rewritten in place (a changed file
-// gets a new name), so a file's schema, read once with parquet_schema, is
+// gets a new name), so a file's schema, read once from its footer (parquet_footer.h), is
 // remembered for the life of the process, keyed by its path, size,
 // modification time and inode as stat(2) reports them: a file replaced at the
 // same path (a table dropped and written again) is read again. Deciding from

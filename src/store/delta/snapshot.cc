@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <unordered_set>
@@ -35,6 +36,50 @@ Result<std::string> read_file(const std::filesystem::path& path) {
   return text.str();
 }
 
+// The end of the JSON object or array starting at `begin` (one past its
+// closing bracket), found by matching brackets outside strings; npos when
+// the text ends first.
+size_t end_of_json_value(std::string_view text, size_t begin) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = begin; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if ((c == '}' || c == ']') && --depth == 0) {
+      return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// The objects of a file whose actions span several lines each (pretty
+// printed). PROTOCOL.md asks for one action a line, but such tables exist
+// (duckdb-delta's test tables) and Delta Kernel reads them, so loch does too
+// when the whole file is a sequence of JSON objects; nullopt otherwise.
+std::optional<std::vector<json>> read_json_object_sequence(std::string_view text) {
+  std::vector<json> objects;
+  size_t position = 0;
+  while ((position = text.find_first_not_of(" \t\r\n", position)) != std::string_view::npos) {
+    if (text[position] != '{') return std::nullopt;
+    const size_t end = end_of_json_value(text, position);
+    if (end == std::string_view::npos) return std::nullopt;
+    json parsed = json::parse(text.substr(position, end - position), nullptr, false);
+    if (parsed.is_discarded() || !parsed.is_object()) return std::nullopt;
+    objects.push_back(std::move(parsed));
+    position = end;
+  }
+  return objects;
+}
+
 // The JSON objects of a newline-delimited JSON file (commit, v2 checkpoint).
 Result<std::vector<json>> read_json_lines(const std::filesystem::path& path) {
   LOCH_ASSIGN_OR_RETURN(std::string text, read_file(path));
@@ -50,6 +95,7 @@ Result<std::vector<json>> read_json_lines(const std::filesystem::path& path) {
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     json parsed = json::parse(line, nullptr, false);
     if (parsed.is_discarded() || !parsed.is_object()) {
+      if (auto objects_over_lines = read_json_object_sequence(text)) return std::move(*objects_over_lines);
       return Status::corruption("line " + std::to_string(line_number) + " is not a JSON object");
     }
     objects.push_back(std::move(parsed));

@@ -151,6 +151,22 @@ TEST_F(HandWrittenTable, RemoveBeatsAnOlderAddOfTheSameCanonicalPath) {
   EXPECT_EQ(rows("v"), "{'v': 2}\n");
 }
 
+TEST_F(HandWrittenTable, ActionsSpreadOverSeveralLinesAreReadButATruncatedOneIsAnError) {
+  // duckdb-delta ships tables whose commits are pretty printed.
+  write_parquet("a.parquet", "SELECT 1 AS v");
+  write_commit(0, std::string(kProtocol) + "\n" + metadata(field("v", "integer")) + "\n");
+  write_commit(1, "{\n  \"commitInfo\": {\"operation\": \"WRITE\", \"note\": \"a } in a string\\\" {\"}\n}\n"
+                  "{\n  \"add\": {\n    \"path\": \"a.parquet\",\n    \"partitionValues\": {},\n    \"size\": 1,\n"
+                  "    \"modificationTime\": 0,\n    \"dataChange\": true\n  }\n}\n");
+  EXPECT_EQ(rows("v"), "{'v': 1}\n");
+  write_commit(1, "{\n  \"add\": {\n    \"path\": \"a.parquet\",\n    \"partitionValues\": {}\n");
+  auto snapshot = Snapshot::load(root_, *connection_);
+  ASSERT_FALSE(snapshot.is_ok());
+  EXPECT_NE(snapshot.status().message().find("00000000000000000001.json (version 1): line 1 is not a JSON object"),
+            std::string::npos)
+      << snapshot.status().to_string();
+}
+
 TEST_F(HandWrittenTable, LogCompactionFileStandsForTheCommitsItCovers) {
   write_parquet("a.parquet", "SELECT 1 AS v");
   write_parquet("b.parquet", "SELECT 2 AS v");

@@ -501,6 +501,10 @@ Result<PipelineDefinition> parse_pipeline(const std::string& yaml_text, const fs
     LOCH_RETURN_IF_ERROR(parse_sink(r, root["sink"], definition.sink));
     if (root["trigger"]) LOCH_RETURN_IF_ERROR(parse_trigger(r, root["trigger"], definition.trigger));
     if (root["options"]) LOCH_RETURN_IF_ERROR(parse_options(r, root["options"], definition.options));
+    if (definition.options.emit == EmitMode::kUpdates && definition.sink.mode == SinkDefinition::Mode::kScd2) {
+      return r.error(root["options"]["emit"], "options.emit",
+                     "updates are upserts of windows: sink mode scd2 cannot take them (use append or merge)");
+    }
     fs::path project_dir = file.parent_path().parent_path();
     if (root["transform"]) LOCH_RETURN_IF_ERROR(parse_transform(r, root["transform"], project_dir, definition.sql));
     return definition;

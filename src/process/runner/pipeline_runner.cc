@@ -15,8 +15,10 @@
 #include "process/pipeline/event_time_engine.h"
 #include "process/pipeline/state_store.h"
 #include "process/pipeline/txn_offsets.h"
+#include "process/runner/lake_tables.h"
 #include "process/runner/partition_aligner.h"
 #include "process/runner/staging_tables.h"
+#include "process/runner/window_upserts.h"
 #include "process/sink/cdc_sink.h"
 #include "process/source/event_extractor.h"
 #include "process/source/kafka_source.h"
@@ -77,7 +79,7 @@ class PipelineRun {
     return SinkTable{lake_table_root(options_.data_dir, definition_.sink.zone, table),
                      definition_.sink.zone + "." + table, {}, std::nullopt};
   }
-  std::string output_query() const;
+  Result<std::string> output_query();
   Result<AppendOutcome> commit_output(const Offsets& next_offsets);
 
   const PipelineDefinition& definition_;
@@ -93,6 +95,8 @@ class PipelineRun {
   std::optional<pipeline::EventTimeEngine> engine_;
   std::optional<source::EventExtractor> extractor_;
   std::unique_ptr<pipeline::StateStore> state_;
+  // Lake tables the transform names (stream-table joins), at their newest snapshot each batch.
+  std::optional<LakeTables> lake_tables_;
   int64_t table_version_ = -1;
   int lock_fd_ = -1;
   int64_t batches_ = 0;
@@ -184,8 +188,10 @@ Status PipelineRun::restore_state() {
   return Status::ok();
 }
 
-std::string PipelineRun::output_query() const {
+Result<std::string> PipelineRun::output_query() {
   std::string query = definition_.sql.empty() ? "SELECT * FROM batch" : definition_.sql;
+  if (!lake_tables_) lake_tables_.emplace(options_.data_dir / "lake");
+  LOCH_ASSIGN_OR_RETURN(query, lake_tables_->resolve(query, *connection_));
   while (!query.empty() && (query.back() == ';' || std::isspace(static_cast<unsigned char>(query.back())))) {
     query.pop_back();
   }
@@ -301,21 +307,26 @@ Status PipelineRun::process(const source::MicroBatch& batch) {
 Result<AppendOutcome> PipelineRun::commit_output(const Offsets& next_offsets) {
   sql::Connection& connection = *connection_;
   const SinkDefinition& sink = definition_.sink;
-  if (sink.mode == SinkDefinition::Mode::kAppend) return sink_->append(connection, output_query(), next_offsets);
-  LOCH_RETURN_IF_ERROR(connection.execute("CREATE OR REPLACE VIEW sink_input AS " + output_query()));
+  LOCH_ASSIGN_OR_RETURN(std::string query, output_query());
+  // emit: updates: upserts of windows by key (window_upserts.h).
+  const bool upserts = definition_.options.emit == pipeline::EmitMode::kUpdates && definition_.options.window;
+  if (sink.mode == SinkDefinition::Mode::kAppend && !upserts) return sink_->append(connection, query, next_offsets);
+  if (upserts) query = window_upsert_input(query, table_version_ + 1);
+  LOCH_RETURN_IF_ERROR(connection.execute("CREATE OR REPLACE VIEW sink_input AS " + query));
   std::vector<sink::CdcTxnMark> marks;
   for (const auto& [partition, next] : next_offsets) {
     marks.push_back({pipeline::txn_app_id(definition_.name, partition), next});
   }
   const auto& root = sink_->table().root;
-  auto applied = sink.mode == SinkDefinition::Mode::kMerge
-                     ? sink::apply_scd1(connection, root, sink.merge_keys, "sink_input", marks)
-                     : sink::apply_scd2(connection, root, sink.merge_keys, "sink_input", marks);
+  auto applied = sink.mode == SinkDefinition::Mode::kScd2
+                     ? sink::apply_scd2(connection, root, sink.merge_keys, "sink_input", marks)
+                     : sink::apply_scd1(connection, root, upserts ? window_upsert_keys(definition_) : sink.merge_keys,
+                                        "sink_input", marks);
   if (!applied.is_ok()) return applied.status();
   AppendOutcome outcome;
   outcome.skipped = applied->skipped || !applied->version;
   outcome.version = applied->version.value_or(table_version_);
-  outcome.rows = sink.mode == SinkDefinition::Mode::kMerge ? applied->upserted + applied->deleted
+  outcome.rows = sink.mode != SinkDefinition::Mode::kScd2 ? applied->upserted + applied->deleted
                                                            : applied->versions_inserted + applied->versions_closed;
   return outcome;
 }

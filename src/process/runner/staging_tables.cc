@@ -75,23 +75,30 @@ Status stage_window_results(sql::Connection& connection, const pipeline::Pipelin
   std::string create = "CREATE OR REPLACE TABLE window_results (";
   for (const std::string& column : options.group_by) create += sql_identifier(column) + " VARCHAR, ";
   create += "_window_start_ms BIGINT, _window_end_ms BIGINT";
+  // emit: updates: each row is an upsert ('u') or a withdrawn session ('d').
+  const bool updates = options.emit == pipeline::EmitMode::kUpdates;
+  if (updates) create += ", _op VARCHAR";
   for (const auto& aggregate : options.aggregates) {
     create += ", " + sql_identifier(aggregate.output_column) + (is_count(aggregate.kind) ? " BIGINT" : " DOUBLE");
   }
   LOCH_RETURN_IF_ERROR(connection.execute(create + ")"));
   LOCH_ASSIGN_OR_RETURN(auto appender, connection.appender("main", "window_results"));
   for (const pipeline::WindowResult& result : results) {
-    if (result.kind != pipeline::WindowResult::Kind::kFinal) {
-      return Status::not_supported(definition.file.string() +
-                                   ": options.emit: updates needs an upsert sink (mode merge), not built yet; "
-                                   "use emit: final");
+    const bool retract = result.kind == pipeline::WindowResult::Kind::kRetract;
+    if (!updates && result.kind != pipeline::WindowResult::Kind::kFinal) {
+      return Status::internal(definition.file.string() + ": an update result from a pipeline with emit: final");
     }
     for (const std::string& value : split_key(result.key, options.group_by.size())) {
       LOCH_RETURN_IF_ERROR(value == "\\N" ? appender.append_null() : appender.append_varchar(value));
     }
     LOCH_RETURN_IF_ERROR(appender.append_int64(result.bounds.start));
     LOCH_RETURN_IF_ERROR(appender.append_int64(result.bounds.end));
+    if (updates) LOCH_RETURN_IF_ERROR(appender.append_varchar(retract ? "d" : "u"));
     for (size_t i = 0; i < options.aggregates.size(); ++i) {
+      if (retract) {  // a retraction has no values
+        LOCH_RETURN_IF_ERROR(appender.append_null());
+        continue;
+      }
       const auto& value = result.values.at(i);
       if (value.is_null) {
         LOCH_RETURN_IF_ERROR(appender.append_null());

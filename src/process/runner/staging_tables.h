@@ -5,7 +5,8 @@
 //   verdicts         (_topic, _partition, _offset, verdict, reason, watermark_ms)
 //                    of each decoded record, when the pipeline has event time
 //   window_results   closed windows: group_by columns (VARCHAR), window_start,
-//                    window_end (TIMESTAMPTZ), one column per aggregate
+//                    window_end (TIMESTAMPTZ), one column per aggregate; with
+//                    emit: updates also _op: 'u' (upsert) or 'd' (withdrawn)
 //   poison           records that failed: metadata, raw value, _error
 //
 // and the views the transform and the sinks read:
@@ -47,8 +48,8 @@ Status stage_records(sql::Connection& connection, const std::vector<decode::Colu
 Status stage_verdicts(sql::Connection& connection, const decode::ColumnBatch& batch,
                       const std::vector<RowVerdict>& verdicts);
 
-// Replaces window_results by the final results of `results`; only final
-// results are accepted (emit: updates needs an upsert sink).
+// Replaces window_results by `results` (emit: final: final results only;
+// emit: updates: updates, finals and retractions, told apart by _op).
 Status stage_window_results(sql::Connection& connection, const pipeline::PipelineDefinition& definition,
                             const std::vector<pipeline::WindowResult>& results);
 

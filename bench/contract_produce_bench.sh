@@ -17,7 +17,7 @@ rounds=${4:-3}
 work=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 "$loch" serve --data-dir "$work/data" --kafka-host 127.0.0.1 --kafka-port 0 --advertised-host 127.0.0.1 \
-  --registry-host 127.0.0.1 --registry-port 0 --log-level info >"$work/serve.log" 2>&1 &
+  --registry-host 127.0.0.1 --registry-port 0 --http-port 0 --log-level info >"$work/serve.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 400); do
   port=$(grep -o 'kafka: listening on 127.0.0.1:[0-9]*' "$work/serve.log" | cut -d: -f3 || true)

@@ -9,7 +9,7 @@ records=${3:-2000000}
 shift $(( $# < 3 ? $# : 3 ))
 work=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
-"$loch" serve --data-dir "$work/data" --kafka-host 127.0.0.1 --kafka-port 0 --advertised-host 127.0.0.1 \
+"$loch" serve --data-dir "$work/data" --kafka-host 127.0.0.1 --kafka-port 0 --advertised-host 127.0.0.1 --http-port 0 \
   --log-level info >"$work/serve.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 200); do

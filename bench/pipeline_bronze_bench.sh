@@ -22,7 +22,7 @@ trap 'kill "${serve_pid:-0}" 2>/dev/null || true; wait 2>/dev/null || true; rm -
 cd "$work"
 
 "$loch" serve --data-dir data --kafka-host 127.0.0.1 --kafka-port 0 --advertised-host 127.0.0.1 \
-  --registry-host 127.0.0.1 --registry-port 0 >serve.log 2>&1 &
+  --registry-host 127.0.0.1 --registry-port 0 --http-port 0 >serve.log 2>&1 &
 serve_pid=$!
 port=""
 for _ in $(seq 1 400); do

@@ -22,6 +22,9 @@
 #include "common/shutdown.h"
 #include "collect/contracts/contract_enforcer.h"
 #include "collect/contracts/store_schema_source.h"
+#include "process/host/pipeline_host.h"
+#include "serve/http/http_server.h"
+#include "serve/http/pipelines_api.h"
 #include "serve/registry/embedded_registry.h"
 
 namespace loch::cli {
@@ -49,6 +52,10 @@ struct ServeOptions {
   int group_initial_rebalance_delay_ms = 3000;  // group.initial.rebalance.delay.ms
   int group_min_session_timeout_ms = 6000;      // group.min.session.timeout.ms
   int group_max_session_timeout_ms = 1800000;   // group.max.session.timeout.ms
+  // The HTTP API (pipelines, /metrics) and the project whose pipelines run here.
+  std::string http_host = "0.0.0.0";
+  int http_port = 8080;
+  std::string project;  // "": no pipelines
 };
 
 // Calls the coordinators' tick() every 100 ms on its own thread, so that
@@ -230,6 +237,35 @@ int run_serve(ServeOptions& options, Settings& settings) {
     contract_schemas.attach(&registry->store());
   }
 
+  // Pipelines of --project on this broker, each in its own thread; the
+  // HTTP API starts, stops and reports on them (doc/pipelines.md, "Operations").
+  std::vector<pipeline::PipelineDefinition> pipelines;
+  if (!options.project.empty()) {
+    auto loaded = pipeline::load_project_pipelines(options.project);
+    if (!loaded.is_ok()) {
+      spdlog::error("--project {}: {}", options.project, loaded.status().message());
+      return 1;
+    }
+    pipelines = std::move(loaded).value();
+  }
+  runner::RunOptions run_options;
+  run_options.data_dir = data_dir;
+  run_options.default_bootstrap = "127.0.0.1:" + std::to_string(server.bound_port());
+  host::PipelineHost pipeline_host(std::move(pipelines), run_options);
+  serve::http::PipelinesApi pipelines_api(pipeline_host);
+  serve::http::HttpServer http_server(
+      {options.http_host, static_cast<uint16_t>(options.http_port)},
+      [&pipelines_api](const serve::http::HttpRequest& request) { return pipelines_api.handle(request); });
+  if (Status s = http_server.bind(); !s.is_ok()) {
+    spdlog::error("{} (another server on this port? see --http-port)", s.message());
+    return 1;
+  }
+  http_server.start();
+  // Logged before the broker's line, which tests wait for (tests/lib/serve.sh).
+  spdlog::info("http: listening on {}:{} ({} pipeline(s))", options.http_host, http_server.bound_port(),
+               pipeline_host.status().size());
+  pipeline_host.start_autostart();
+
   spdlog::info("loch serve: data directory {}, cluster id {}", data_dir.string(), *cluster_id);
   spdlog::info("kafka: listening on {}:{} (advertised as {}:{}), {} topic(s)", options.kafka_host,
                server.bound_port(), broker_options.advertised_host, broker_options.advertised_port,
@@ -264,6 +300,9 @@ int run_serve(ServeOptions& options, Settings& settings) {
   }
 
   spdlog::info("loch serve: shutting down");
+  http_server.stop();
+  // Pipelines end between batches, while the broker still answers them.
+  pipeline_host.stop_all();
   if (registry) registry->stop();
   // Waiting JoinGroup / SyncGroup requests get COORDINATOR_NOT_AVAILABLE (the
   // clients then look for the coordinator again) before connections close.
@@ -283,7 +322,7 @@ int run_serve(ServeOptions& options, Settings& settings) {
 void register_serve_command(CLI::App& app, Settings& settings, int* exit_code) {
   auto options = std::make_shared<ServeOptions>();
   options->common.log.level = "info";  // a server says what listens where
-  CLI::App* command = app.add_subcommand("serve", "Run the broker (Kafka protocol) and the schema registry on the data directory until SIGTERM");
+  CLI::App* command = app.add_subcommand("serve", "Run the broker (Kafka protocol), the schema registry, the HTTP API and the --project pipelines on the data directory until SIGTERM");
   settings.add(command, "--kafka-host", "kafka.host", &options->kafka_host, "Address the Kafka listener binds");
   settings.add(command, "--kafka-port", "kafka.port", &options->kafka_port, "Kafka listener port (0: any free port)");
   settings.add(command, "--advertised-host", "kafka.advertised_host", &options->advertised_host,
@@ -318,6 +357,12 @@ void register_serve_command(CLI::App& app, Settings& settings, int* exit_code) {
                "Address the schema registry's HTTP listener binds");
   settings.add(command, "--registry-port", "registry.port", &options->registry_port,
                "Schema registry HTTP port (0: any free port)");
+  settings.add(command, "--http-host", "http.host", &options->http_host,
+               "Address the HTTP API (pipelines, /metrics) binds");
+  settings.add(command, "--http-port", "http.port", &options->http_port,
+               "HTTP API port: /api/pipelines, /metrics (0: any free port)");
+  settings.add(command, "--project", "pipelines.project", &options->project,
+               "Project directory whose pipelines/*.yaml run here (those without autostart: false start at once)");
   add_common_options(command, settings, options->common);
   command->callback([options, &settings, exit_code] { *exit_code = run_serve(*options, settings); });
 }

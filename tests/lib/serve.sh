@@ -2,8 +2,8 @@
 #
 # start_serve DATA_DIR [extra flags...]: starts the broker and the schema
 # registry on free ports and sets SERVE_PID, SERVE_LOG, KAFKA (host:port)
-# and REGISTRY (http://host:port, empty with --registry-enabled false) once
-# they listen.
+# REGISTRY (http://host:port, empty with --registry-enabled false) and HTTP
+# (the API of pipelines and /metrics, http://host:port) once they listen.
 SERVE_STARTS=0
 start_serve() {
   local data=$1
@@ -12,7 +12,7 @@ start_serve() {
   SERVE_STARTS=$((SERVE_STARTS + 1))
   SERVE_LOG="$WORK/serve-$SERVE_STARTS.log"
   "$LOCH" serve --data-dir "$data" --kafka-host 127.0.0.1 --kafka-port 0 --advertised-host 127.0.0.1 \
-    --registry-host 127.0.0.1 --registry-port 0 --log-level info "$@" >"$SERVE_LOG" 2>&1 &
+    --registry-host 127.0.0.1 --registry-port 0 --http-host 127.0.0.1 --http-port 0 --log-level info "$@" >"$SERVE_LOG" 2>&1 &
   SERVE_PID=$!
   local port=""
   for _ in $(seq 1 400); do
@@ -30,6 +30,8 @@ start_serve() {
   # The registry logs its port before the broker's line.
   port=$(grep -o 'registry: listening on 127.0.0.1:[0-9]*' "$SERVE_LOG" | cut -d: -f3 || true)
   REGISTRY=${port:+http://127.0.0.1:$port}
+  port=$(grep -o 'http: listening on 127.0.0.1:[0-9]*' "$SERVE_LOG" | cut -d: -f3 || true)
+  HTTP=${port:+http://127.0.0.1:$port}
 }
 
 # stop_serve [SIGNAL]: stops the broker (TERM by default) and waits for it;

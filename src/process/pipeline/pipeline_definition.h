@@ -56,6 +56,10 @@ struct SinkDefinition {
   Mode mode = Mode::kAppend;
   std::vector<std::string> merge_keys;  // modes merge and scd2
   std::string late_table;               // default: <table>_late in the same zone
+  // Mode append: once a partition of the table holds this many files under
+  // half of target_file_size, the pipeline compacts it (dataChange=false
+  // rewrite) after its commit; 0: never.
+  int64_t compact_min_files = 50;
 };
 
 struct TriggerDefinition {
@@ -91,6 +95,7 @@ struct PipelineDefinition {
   TriggerDefinition trigger;
   EventTimeDefinition options;
   std::string sql;  // the transformation, run on each micro-batch (table `batch`)
+  bool autostart = true;  // `loch serve --project` starts it
 
   // The engine spec for the options (no value when there is no event time).
   std::optional<EventTimeSpec> event_time_spec() const;

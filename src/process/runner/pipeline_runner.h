@@ -24,6 +24,7 @@
 #include <optional>
 #include <string>
 
+#include "collect/decode/decoder_cache.h"
 #include "common/result.h"
 #include "process/pipeline/pipeline_definition.h"
 #include "process/runner/delta_append_sink.h"
@@ -42,6 +43,8 @@ struct BatchReport {
   Offsets next_offsets;
   int64_t version = -1;    // the main table's version after the batch
   pipeline::TimestampMs watermark_ms = pipeline::kNoTimestamp;
+  int64_t duration_ms = 0;  // decoding to commit (the read before it not included)
+  Offsets high_watermarks;  // each partition's end seen by the source: lag = end - next offset
 };
 
 struct RunOptions {
@@ -50,6 +53,11 @@ struct RunOptions {
   std::string default_bootstrap = "127.0.0.1:9092";
   // librdkafka properties added to (and overriding) the definition's.
   std::map<std::string, std::string> extra_properties;
+  // Registry formats (avro, json, protobuf): the registry used when the
+  // definition's format gives none, and how to reach one (the CLI looks
+  // schema ids up over HTTP). Unset: registry formats fail with NotSupported.
+  std::string default_registry = "http://localhost:8081";
+  std::function<Result<std::shared_ptr<decode::DecoderCache>>(const std::string& registry_url)> registry_decoders;
   // Overrides the definition's trigger (e.g. available-now from the CLI).
   std::optional<pipeline::TriggerDefinition> trigger;
   std::function<void(const BatchReport&)> on_batch;

@@ -152,6 +152,16 @@ Status KafkaSource::assign(const std::map<SourcePartition, int64_t>& next_offset
   return Status::ok();
 }
 
+std::map<SourcePartition, int64_t> KafkaSource::high_watermarks() const {
+  std::map<SourcePartition, int64_t> out;
+  for (const auto& [partition, progress] : progress_) {
+    int64_t low = -1, high = -1;
+    rd_kafka_get_watermark_offsets(consumer_, partition.topic.c_str(), partition.partition, &low, &high);
+    out[partition] = std::max(high, progress.end_at_assign);
+  }
+  return out;
+}
+
 bool KafkaSource::caught_up() const {
   for (const auto& [partition, progress] : progress_) {
     if (!progress.at_end && progress.next_offset < progress.end_at_assign) return false;

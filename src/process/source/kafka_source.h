@@ -81,6 +81,10 @@ class KafkaSource {
 
   const std::string& bootstrap_servers() const { return bootstrap_servers_; }
 
+  // Each partition's high watermark as last seen by the consumer (fetch
+  // responses; no request is made), else the one at assign: for lag metrics.
+  std::map<SourcePartition, int64_t> high_watermarks() const;
+
  private:
   KafkaSource(pipeline::SourceDefinition definition, KafkaSourceOptions options, rd_kafka_s* consumer,
               std::string bootstrap_servers);

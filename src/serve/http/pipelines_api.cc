@@ -1,0 +1,114 @@
+#include "serve/http/pipelines_api.h"
+
+#include <ctime>
+
+#include <nlohmann/json.hpp>
+
+#include "serve/metrics/pipeline_metrics.h"
+#include "serve/metrics/prometheus_text.h"
+
+namespace loch::serve::http {
+
+namespace {
+
+using nlohmann::json;
+
+json iso_time_or_null(int64_t ms) {
+  if (ms == 0 || ms == pipeline::kNoTimestamp) return nullptr;
+  std::time_t seconds = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buffer[40];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
+  return std::string(buffer) + "." + std::to_string(1000 + ((ms % 1000) + 1000) % 1000).substr(1) + "Z";
+}
+
+json status_object(const host::PipelineStatus& s) {
+  json partitions = json::array();
+  for (const host::PartitionLag& p : s.partitions) {
+    partitions.push_back({{"topic", p.partition.topic},
+                          {"partition", p.partition.partition},
+                          {"next_offset", p.next_offset},
+                          {"high_watermark", p.high_watermark},
+                          {"lag", p.lag()}});
+  }
+  return {{"name", s.name},
+          {"state", host::state_name(s.state)},
+          {"last_error", s.last_error.empty() ? json(nullptr) : json(s.last_error)},
+          {"topics", s.topics},
+          {"sink", s.sink},
+          {"started_at", iso_time_or_null(s.started_at_ms)},
+          {"restarts", s.restarts},
+          {"batches", s.batches},
+          {"records", s.records},
+          {"rows", s.rows},
+          {"late", s.late},
+          {"duplicates", s.duplicates},
+          {"dlq", s.poison},
+          {"input_rate", s.input_rate},
+          {"last_batch_duration_ms", s.last_batch_duration_ms < 0 ? json(nullptr) : json(s.last_batch_duration_ms)},
+          {"last_batch_at", iso_time_or_null(s.last_batch_at_ms)},
+          {"version", s.version < 0 ? json(nullptr) : json(s.version)},
+          {"watermark", iso_time_or_null(s.watermark_ms)},
+          {"lag", s.total_lag()},
+          {"partitions", std::move(partitions)}};
+}
+
+HttpAnswer error(int status, const std::string& message) {
+  return {status, "application/json", json{{"error_code", status}, {"message", message}}.dump()};
+}
+
+HttpAnswer from_status(const Status& status) {
+  if (status.code() == StatusCode::kNotFound) return error(404, status.message());
+  return error(500, status.message());
+}
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t at = 0;
+  while (at < path.size()) {
+    size_t slash = path.find('/', at);
+    if (slash == std::string::npos) slash = path.size();
+    if (slash > at) parts.push_back(path.substr(at, slash - at));
+    at = slash + 1;
+  }
+  return parts;
+}
+
+}  // namespace
+
+std::string pipeline_status_json(const host::PipelineStatus& status) { return status_object(status).dump(); }
+
+HttpAnswer PipelinesApi::handle(const HttpRequest& request) const {
+  std::string path = request.target.substr(0, request.target.find('?'));
+  std::vector<std::string> parts = split_path(path);
+  const bool get = request.method == "GET";
+  if (parts.size() == 1 && parts[0] == "metrics") {
+    if (!get) return error(405, "use GET " + path);
+    return {200, metrics::PrometheusText::kContentType, metrics::pipeline_metrics_text(host_.status())};
+  }
+  if (parts.size() < 2 || parts[0] != "api" || parts[1] != "pipelines" || parts.size() > 4) {
+    return error(404, "no such path: " + path + " (see GET /api/pipelines, GET /metrics)");
+  }
+  if (parts.size() == 2) {
+    if (!get) return error(405, "use GET " + path);
+    json list = json::array();
+    for (const auto& status : host_.status()) list.push_back(status_object(status));
+    return {200, "application/json", json{{"pipelines", std::move(list)}}.dump()};
+  }
+  const std::string& name = parts[2];
+  if (parts.size() == 3) {
+    if (!get) return error(405, "use GET " + path);
+  } else {
+    const std::string& action = parts[3];
+    if (action != "start" && action != "stop") return error(404, "no such action: " + action + " (start, stop)");
+    if (request.method != "POST") return error(405, "use POST " + path);
+    Status done = action == "start" ? host_.start(name) : host_.stop(name);
+    if (!done.is_ok()) return from_status(done);
+  }
+  auto status = host_.status(name);
+  if (!status.is_ok()) return from_status(status.status());
+  return {200, "application/json", status_object(*status).dump()};
+}
+
+}  // namespace loch::serve::http

@@ -1,0 +1,36 @@
+// The HTTP API of hosted pipelines (doc/pipelines.md, "Operations"):
+//
+//   GET  /api/pipelines               {"pipelines": [status, ...]}
+//   GET  /api/pipelines/<name>        status
+//   POST /api/pipelines/<name>/start  starts it (a running one is left alone); status
+//   POST /api/pipelines/<name>/stop   stops it after the batch in progress; status
+//   GET  /metrics                     Prometheus text format (serve/metrics)
+//
+// A status is {"name", "state", "last_error", "topics", "sink", "started_at", "restarts", "batches",
+// "records", "rows", "late", "duplicates", "dlq", "input_rate",
+// "last_batch_duration_ms", "last_batch_at", "version", "watermark",
+// "lag", "partitions": [{"topic", "partition", "next_offset",
+// "high_watermark", "lag"}]}. Errors are {"error_code", "message"} with 404
+// (unknown pipeline or path) or 405 (wrong method).
+#pragma once
+
+#include <string>
+
+#include "process/host/pipeline_host.h"
+#include "serve/http/http_server.h"
+
+namespace loch::serve::http {
+
+// The JSON document of one pipeline's status.
+std::string pipeline_status_json(const host::PipelineStatus& status);
+
+class PipelinesApi {
+ public:
+  explicit PipelinesApi(host::PipelineHost& host) : host_(host) {}
+  HttpAnswer handle(const HttpRequest& request) const;
+
+ private:
+  host::PipelineHost& host_;
+};
+
+}  // namespace loch::serve::http

@@ -6,6 +6,7 @@
 
 #include "cli/kafka_client_options.h"
 #include "cli/pipeline_run_command.h"
+#include "cli/registry_decoders.h"
 #include "common/shutdown.h"
 #include "process/pipeline/event_time_engine.h"
 #include "process/source/event_extractor.h"
@@ -21,6 +22,7 @@ struct PipelineOptions {
   std::string name;
   int64_t limit = 0;    // preview: stop after this many records (0: all that are there)
   int show_late = 0;    // preview: print the reasons of the first N late events
+  std::string registry_url = kDefaultRegistryUrl;  // preview: for registry formats naming none
 };
 
 std::string_view trigger_text(const pipeline::TriggerDefinition& trigger, std::string& buffer) {
@@ -63,15 +65,19 @@ Status preview_pipeline(const PipelineOptions& options) {
   source_options.default_bootstrap_servers = options.client.bootstrap;
   LOCH_ASSIGN_OR_RETURN(auto kafka, source::KafkaSource::open(source_definition, source_options));
   LOCH_RETURN_IF_ERROR(kafka->assign({}));
-  LOCH_ASSIGN_OR_RETURN(auto format, source::make_record_format(definition->format));
+  std::shared_ptr<decode::DecoderCache> registry;
+  if (source::is_registry_format(definition->format.type)) {
+    LOCH_ASSIGN_OR_RETURN(registry, registry_decoder_cache(definition->format.registry_url.empty()
+                                                               ? options.registry_url
+                                                               : definition->format.registry_url));
+  }
+  LOCH_ASSIGN_OR_RETURN(auto format, source::make_record_format(definition->format, std::move(registry)));
 
   std::optional<pipeline::EventTimeEngine> engine;
-  std::optional<source::EventExtractor> extractor;
+  std::optional<source::EventExtractor> extractor;  // made once the columns are known (registry formats: first record)
   if (auto spec = definition->event_time_spec()) {
     LOCH_ASSIGN_OR_RETURN(auto created, pipeline::EventTimeEngine::create(*spec));
     engine.emplace(std::move(created));
-    LOCH_ASSIGN_OR_RETURN(auto made, source::EventExtractor::create(*definition, format->columns()));
-    extractor.emplace(std::move(made));
   }
   int64_t records = 0, decoded = 0, poison = 0, accepted = 0, late = 0, duplicates = 0, windows = 0;
   int late_shown = 0;
@@ -96,6 +102,10 @@ Status preview_pipeline(const PipelineOptions& options) {
       if (!engine) {
         ++accepted;
         continue;
+      }
+      if (!extractor) {
+        LOCH_ASSIGN_OR_RETURN(auto made, source::EventExtractor::create(*definition, format->columns()));
+        extractor.emplace(std::move(made));
       }
       status = extractor->extract(columns, columns.rows() - 1, event);
       if (!status.is_ok()) {
@@ -154,6 +164,8 @@ void register_pipeline_command(CLI::App& app, Settings& settings, int* exit_code
       ->capture_default_str();
   preview->add_option("--show-late", options->show_late, "Print the reasons of the first N late events")
       ->capture_default_str();
+  settings.add(preview, "--registry-url,--registry", "registry.url", &options->registry_url,
+               "Schema registry for avro/json/protobuf formats whose definition names none");
   add_kafka_client_options(preview, settings, options->client);
   preview->callback([options, &settings, exit_code] {
     *exit_code =

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "cli/kafka_client_options.h"
+#include "cli/registry_decoders.h"
 #include "common/shutdown.h"
 #include "process/runner/pipeline_runner.h"
 
@@ -20,6 +21,7 @@ struct RunCommandOptions {
   std::vector<std::string> names;
   bool all = false;
   std::string trigger;  // empty: each definition's own
+  std::string registry_url = kDefaultRegistryUrl;
 };
 
 Result<std::optional<pipeline::TriggerDefinition>> trigger_override(const std::string& text) {
@@ -62,6 +64,8 @@ Status run_pipelines(const RunCommandOptions& options) {
   run_options.default_bootstrap = options.client.bootstrap;
   for (const auto& [name, value] : client_config.properties) run_options.extra_properties[name] = value;
   LOCH_ASSIGN_OR_RETURN(run_options.trigger, trigger_override(options.trigger));
+  run_options.default_registry = options.registry_url;
+  run_options.registry_decoders = registry_decoder_cache;
   std::mutex output;
   run_options.on_batch = [&output](const runner::BatchReport& report) {
     std::lock_guard lock(output);
@@ -105,6 +109,8 @@ void register_pipeline_run_command(CLI::App* pipeline_command, Settings& setting
   run->add_option("--trigger", options->trigger,
                   "available-now (read what is there, then stop), continuous, or an interval such as 10s "
                   "(default: each pipeline's own trigger)");
+  settings.add(run, "--registry-url,--registry", "registry.url", &options->registry_url,
+               "Schema registry for avro/json/protobuf formats whose definition names none");
   add_kafka_client_options(run, settings, options->client);
   run->callback([options, &settings, exit_code] {
     *exit_code = run_kafka_command("pipeline run", settings, options->client, [&] { return run_pipelines(*options); });

@@ -122,7 +122,13 @@ Status PipelineRun::open() {
   if (ec) return Status::io_error("cannot create " + sink_->table().root.parent_path().string() + ": " + ec.message());
   LOCH_ASSIGN_OR_RETURN(table_version_, sink_->version(*connection_));
 
-  LOCH_ASSIGN_OR_RETURN(format_, source::make_record_format(definition_.format));
+  std::shared_ptr<decode::DecoderCache> registry;
+  if (source::is_registry_format(definition_.format.type) && options_.registry_decoders) {
+    const std::string& url =
+        definition_.format.registry_url.empty() ? options_.default_registry : definition_.format.registry_url;
+    LOCH_ASSIGN_OR_RETURN(registry, options_.registry_decoders(url));
+  }
+  LOCH_ASSIGN_OR_RETURN(format_, source::make_record_format(definition_.format, std::move(registry)));
   if (auto spec = definition_.event_time_spec()) {
     LOCH_ASSIGN_OR_RETURN(auto engine, pipeline::EventTimeEngine::create(*spec));
     engine_.emplace(std::move(engine));

@@ -285,6 +285,11 @@ class RegistryFormat final : public RecordFormat {
 
 }  // namespace
 
+bool is_registry_format(pipeline::RecordFormat format) {
+  return format == pipeline::RecordFormat::kAvro || format == pipeline::RecordFormat::kJsonSchema ||
+         format == pipeline::RecordFormat::kProtobuf;
+}
+
 std::vector<decode::ColumnSpec> metadata_columns() {
   return {{"_topic", ColumnType::kString, 0, 0, false},   {"_partition", ColumnType::kInt32, 0, 0, false},
           {"_offset", ColumnType::kInt64, 0, 0, false},   {"_timestamp", ColumnType::kTimestampMicros, 0, 0, false},

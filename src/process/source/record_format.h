@@ -52,6 +52,10 @@ class RecordFormat {
 Result<std::unique_ptr<RecordFormat>> make_record_format(const pipeline::FormatDefinition& format,
                                                          std::shared_ptr<decode::DecoderCache> registry = nullptr);
 
+// Whether `format` is Confluent wire format (avro, json, protobuf), which
+// needs a registry lookup.
+bool is_registry_format(pipeline::RecordFormat format);
+
 // The six metadata columns.
 std::vector<decode::ColumnSpec> metadata_columns();
 

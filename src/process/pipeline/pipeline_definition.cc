@@ -207,7 +207,7 @@ Status parse_format(const DefinitionReader& r, const YAML::Node& node, FormatDef
 Status parse_sink(const DefinitionReader& r, const YAML::Node& node, SinkDefinition& sink) {
   LOCH_RETURN_IF_ERROR(r.expect_map(node, "sink"));
   LOCH_RETURN_IF_ERROR(r.check_keys(node, "sink", {"table", "partition_by", "target_file_size", "mode", "merge_keys",
-                                                   "late_table"}));
+                                                   "late_table", "compact_min_files"}));
   if (!node["table"]) return r.error(node, "sink", "missing key 'table' (zone.table, e.g. bronze.clicks)");
   LOCH_ASSIGN_OR_RETURN(std::string table, r.scalar(node["table"], "sink.table"));
   size_t dot = table.find('.');
@@ -244,6 +244,19 @@ Status parse_sink(const DefinitionReader& r, const YAML::Node& node, SinkDefinit
   sink.late_table = sink.zone + "." + sink.table + "_late";
   if (node["late_table"]) {
     LOCH_ASSIGN_OR_RETURN(sink.late_table, r.scalar(node["late_table"], "sink.late_table"));
+  }
+  if (const YAML::Node compact = node["compact_min_files"]) {
+    if (sink.mode != SinkDefinition::Mode::kAppend) {
+      return r.error(compact, "sink.compact_min_files", "only for mode append (merge and scd2 rewrite files themselves)");
+    }
+    if (compact.IsScalar() && compact.Scalar() == "0") {
+      sink.compact_min_files = 0;
+    } else {
+      LOCH_ASSIGN_OR_RETURN(sink.compact_min_files, r.positive_integer(compact, "sink.compact_min_files"));
+      if (sink.compact_min_files < 2) {
+        return r.error(compact, "sink.compact_min_files", "at least 2 (one small file has nothing to merge with), or 0 for never");
+      }
+    }
   }
   return Status::ok();
 }

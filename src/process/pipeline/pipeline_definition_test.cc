@@ -119,6 +119,28 @@ TEST(PipelineDefinition, BadValuesNameFileLineAndKey) {
   EXPECT_NE(error_of(text).find(":11: sink.table: zone 'platinum'"), std::string::npos);
 }
 
+TEST(PipelineDefinition, CompactMinFilesIsValidatedAndZeroTurnsCompactionOff) {
+  auto defaults = parse("source: {topic: clicks}\nsink: {table: bronze.clicks}\n");
+  ASSERT_TRUE(defaults.is_ok()) << defaults.status().to_string();
+  EXPECT_EQ(defaults->sink.compact_min_files, 50);
+  auto off = parse("source: {topic: clicks}\nsink: {table: bronze.clicks, compact_min_files: 0}\n");
+  ASSERT_TRUE(off.is_ok()) << off.status().to_string();
+  EXPECT_EQ(off->sink.compact_min_files, 0);
+  auto eight = parse("source: {topic: clicks}\nsink: {table: bronze.clicks, compact_min_files: 8}\n");
+  ASSERT_TRUE(eight.is_ok()) << eight.status().to_string();
+  EXPECT_EQ(eight->sink.compact_min_files, 8);
+  EXPECT_NE(error_of("source: {topic: a}\nsink:\n  table: bronze.a\n  compact_min_files: 1\n")
+                .find(":4: sink.compact_min_files: at least 2"),
+            std::string::npos);
+  EXPECT_NE(error_of("source: {topic: a}\nsink:\n  table: bronze.a\n  compact_min_files: lots\n")
+                .find(":4: sink.compact_min_files: expected a positive whole number, got 'lots'"),
+            std::string::npos);
+  EXPECT_NE(error_of("source: {topic: a}\nsink:\n  table: silver.a\n  mode: merge\n  merge_keys: [id]\n"
+                     "  compact_min_files: 5\n")
+                .find(":6: sink.compact_min_files: only for mode append"),
+            std::string::npos);
+}
+
 TEST(PipelineDefinition, ConsumerGroupSettingsAreRefused) {
   std::string message = error_of("source:\n  topic: a\n  group.id: mine\nsink: {table: bronze.a}\n");
   EXPECT_NE(message.find(":3: source.group.id: not allowed"), std::string::npos) << message;

@@ -9,6 +9,7 @@
 #include "process/pipeline/txn_offsets.h"
 #include "store/delta/data_writer.h"
 #include "store/delta/file_paths.h"
+#include "store/delta/maintenance.h"
 #include "store/delta/schema_writer.h"
 #include "store/delta/snapshot.h"
 #include "store/delta/write_statement_steps.h"
@@ -174,6 +175,27 @@ Result<AppendOutcome> DeltaAppendSink::append(sql::Connection& connection, const
   if (!committed_version.is_ok()) return committed_version.status().with_context("sink " + table_.display_name);
   outcome.version = committed_version->version.value();
   return outcome;
+}
+
+Result<bool> DeltaAppendSink::has_small_files_to_compact(sql::Connection& connection, int64_t min_small_files) const {
+  if (min_small_files < 2 || !table_exists(table_.root)) return false;
+  LOCH_ASSIGN_OR_RETURN(auto snapshot, delta::Snapshot::load(table_.root, connection));
+  LOCH_ASSIGN_OR_RETURN(int64_t target, delta::target_file_size(snapshot.metadata()));
+  // The same notion of small as delta::compact_small_files: under half the target.
+  std::map<std::map<std::string, std::optional<std::string>>, int64_t> small_per_partition;
+  for (const auto& file : snapshot.files()) {
+    if (file.add.size >= target / 2) continue;
+    if (++small_per_partition[file.add.partition_values] >= min_small_files) return true;
+  }
+  return false;
+}
+
+Result<std::optional<int64_t>> DeltaAppendSink::compact_small_files(sql::Connection& connection,
+                                                                    int64_t min_small_files) {
+  auto outcome =
+      delta::compact_small_files(table_.root, table_.display_name, static_cast<size_t>(min_small_files), connection);
+  if (!outcome.is_ok()) return outcome.status().with_context("sink " + table_.display_name + ": compaction");
+  return outcome->version;
 }
 
 }  // namespace loch::runner

@@ -67,6 +67,18 @@ class DeltaAppendSink {
   Result<AppendOutcome> append(sql::Connection& connection, const std::string& query, const Offsets& next_offsets,
                                bool skip_committed_rows = false);
 
+  // Small files (doc/pipelines.md "Bronze file sizes"): each micro-batch
+  // adds at least one file per partition it touches. True when a partition
+  // holds at least `min_small_files` files under half the table's target
+  // file size.
+  Result<bool> has_small_files_to_compact(sql::Connection& connection, int64_t min_small_files) const;
+  // Rewrites the small files of those partitions into files of about the
+  // target size, in one commit whose adds and removes carry
+  // dataChange=false and which has no txn action: the newest txn of each
+  // appId, where a restart resumes, is still that of the last append.
+  // Returns the version written, none when there was nothing to compact.
+  Result<std::optional<int64_t>> compact_small_files(sql::Connection& connection, int64_t min_small_files);
+
   const SinkTable& table() const { return table_; }
 
  private:

@@ -140,5 +140,52 @@ TEST_F(DeltaAppendSinkTest, AMissingPartitionColumnIsNamed) {
       << outcome.status().to_string();
 }
 
+TEST_F(DeltaAppendSinkTest, ManyTinyBatchesAreCompactedWithEveryRowOnceAndTheOffsetsKept) {
+  DeltaAppendSink orders = sink();
+  constexpr int kBatches = 11;
+  constexpr int kRows = 6;
+  constexpr int64_t kMinSmallFiles = 4;
+  int compactions = 0;
+  size_t most_files = 0;
+  for (int batch = 0; batch < kBatches; ++batch) {
+    const int next = (batch + 1) * kRows;
+    auto appended = orders.append(*connection_, records(batch * kRows, next), {{orders0_, next}});
+    ASSERT_TRUE(appended.is_ok()) << appended.status().to_string();
+    auto due = orders.has_small_files_to_compact(*connection_, kMinSmallFiles);
+    ASSERT_TRUE(due.is_ok()) << due.status().to_string();
+    // Two day partitions, one file each per batch: due every 4th batch at the latest.
+    if (*due) {
+      auto compacted = orders.compact_small_files(*connection_, kMinSmallFiles);
+      ASSERT_TRUE(compacted.is_ok()) << compacted.status().to_string();
+      ASSERT_TRUE(compacted->has_value());
+      EXPECT_EQ(**compacted, appended->version + 1);
+      ++compactions;
+    }
+    most_files = std::max(most_files, snapshot().files().size());
+    EXPECT_EQ((orders.committed_offsets(*connection_).value()), (Offsets{{orders0_, next}})) << "batch " << batch;
+  }
+  EXPECT_EQ(compactions, 3);  // after batches 4, 7 and 10 (the compacted file is small too)
+  EXPECT_LE(most_files, 2u * kMinSmallFiles);
+
+  delta::Snapshot table = snapshot();
+  std::string files;
+  for (const auto& file : table.files()) {
+    files += (files.empty() ? "'" : ", '") + (root_ / file.add.path).string() + "'";
+  }
+  auto result = connection_->query("SELECT count(*), count(DISTINCT _offset), min(_offset), max(_offset) FROM read_parquet([" +
+                                   files + "])");
+  ASSERT_TRUE(result.is_ok()) << result.status().to_string();
+  auto chunk = std::move(result->next_chunk()).value();
+  ASSERT_TRUE(chunk);
+  EXPECT_EQ(chunk->column(0).values<int64_t>()[0], kBatches * kRows);
+  EXPECT_EQ(chunk->column(1).values<int64_t>()[0], kBatches * kRows);
+  EXPECT_EQ(chunk->column(2).values<int64_t>()[0], 0);
+  EXPECT_EQ(chunk->column(3).values<int64_t>()[0], kBatches * kRows - 1);
+  EXPECT_EQ(table_rows(), kBatches * kRows);
+  // Below the threshold nothing is due, and compaction off means never.
+  EXPECT_FALSE(orders.has_small_files_to_compact(*connection_, kMinSmallFiles).value());
+  EXPECT_FALSE(orders.has_small_files_to_compact(*connection_, 0).value());
+}
+
 }  // namespace
 }  // namespace loch::runner

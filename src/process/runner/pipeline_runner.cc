@@ -81,6 +81,7 @@ class PipelineRun {
   }
   Result<std::string> output_query();
   Result<AppendOutcome> commit_output(const Offsets& next_offsets);
+  Status compact_small_files();
 
   const PipelineDefinition& definition_;
   const RunOptions& options_;
@@ -302,8 +303,9 @@ Status PipelineRun::process(const source::MicroBatch& batch) {
                             ", expected " + std::to_string(expected_version) + "); stopping");
   }
   table_version_ = outcome->version;
+  if (!outcome->skipped) LOCH_RETURN_IF_ERROR(compact_small_files());
   report.rows = outcome->rows;
-  report.version = outcome->version;
+  report.version = table_version_;
   if (options_.on_batch) options_.on_batch(report);
   return Status::ok();
 }
@@ -335,6 +337,31 @@ Result<AppendOutcome> PipelineRun::commit_output(const Offsets& next_offsets) {
   outcome.rows = sink.mode != SinkDefinition::Mode::kScd2 ? applied->upserted + applied->deleted
                                                            : applied->versions_inserted + applied->versions_closed;
   return outcome;
+}
+
+// Bronze file sizes (doc/pipelines.md): each batch adds small files, which
+// an append sink compacts once a partition holds sink.compact_min_files of
+// them. The compaction is a Delta version of its own, so an event-time
+// pipeline checkpoints its (unchanged) state under that version first, as
+// before any commit: a restart then finds the checkpoint of the table's
+// version whether or not the compaction committed.
+Status PipelineRun::compact_small_files() {
+  const SinkDefinition& sink = definition_.sink;
+  if (sink.mode != SinkDefinition::Mode::kAppend || sink.compact_min_files == 0) return Status::ok();
+  sql::Connection& connection = *connection_;
+  LOCH_ASSIGN_OR_RETURN(bool due, sink_->has_small_files_to_compact(connection, sink.compact_min_files));
+  if (!due) return Status::ok();
+  const int64_t expected_version = table_version_ + 1;
+  if (engine_) LOCH_RETURN_IF_ERROR(engine_->checkpoint(*state_, TableVersion(expected_version)));
+  LOCH_ASSIGN_OR_RETURN(std::optional<int64_t> version, sink_->compact_small_files(connection, sink.compact_min_files));
+  if (!version) return Status::ok();
+  if (engine_ && *version != expected_version) {
+    return Status::conflict("pipeline " + definition_.name + ": " + sink_->table().display_name +
+                            " was written by another writer (compaction committed version " + std::to_string(*version) +
+                            ", expected " + std::to_string(expected_version) + "); stopping");
+  }
+  table_version_ = *version;
+  return Status::ok();
 }
 
 Status PipelineRun::run() {

@@ -41,6 +41,11 @@ Result<std::string> execute_optimize(const OptimizeStatement& statement, sql::Co
 // if any.
 Result<std::optional<int64_t>> auto_compact(const std::filesystem::path& table_root, sql::Connection& connection);
 
+// The same compaction with the threshold given by the caller (a pipeline's
+// sink.compact_min_files) rather than the table property.
+Result<OptimizeOutcome> compact_small_files(const std::filesystem::path& table_root, const std::string& display_name,
+                                            size_t min_small_files, sql::Connection& connection);
+
 Result<std::string> execute_vacuum(const VacuumStatement& statement, sql::Connection& connection);
 Result<std::string> execute_restore(const RestoreStatement& statement, sql::Connection& connection);
 

@@ -229,6 +229,11 @@ Result<std::string> execute_optimize(const OptimizeStatement& statement, sql::Co
          (outcome.version ? std::to_string(*outcome.version) : std::string("NULL")) + "::BIGINT AS version";
 }
 
+Result<OptimizeOutcome> compact_small_files(const fs::path& table_root, const std::string& display_name,
+                                            size_t min_small_files, sql::Connection& connection) {
+  return optimize(table_root, display_name, std::nullopt, {}, connection, "AUTO", std::max<size_t>(min_small_files, 2));
+}
+
 Result<std::optional<int64_t>> auto_compact(const fs::path& table_root, sql::Connection& connection) {
   auto snapshot = Snapshot::load(table_root, connection);
   if (!snapshot.is_ok()) return snapshot.status();

@@ -1,0 +1,109 @@
+#include "process/pipeline/interval_join.h"
+
+#include <gtest/gtest.h>
+
+namespace loch::pipeline {
+namespace {
+
+using Side = IntervalJoin::Side;
+
+std::vector<std::string> pairs(IntervalJoin& join) {
+  std::vector<std::string> out;
+  for (const JoinMatch& m : join.take_matches()) out.push_back(m.left + "+" + m.right);
+  return out;
+}
+
+// Clicks within 10 minutes before an order: right - left in [-600000, 0].
+IntervalJoin clicks_before_orders() { return IntervalJoin(IntervalJoinSpec{-600'000, 0}); }
+
+TEST(IntervalJoinTest, MatchesWithinTheIntervalWhicheverSideComesSecond) {
+  IntervalJoin join = clicks_before_orders();
+  join.add(Side::kRight, "c1", 1'000'000, "click-a");
+  join.add(Side::kRight, "c1", 300'000, "click-too-early");  // 700 s before the order
+  join.add(Side::kRight, "c2", 1'000'000, "click-other-customer");
+  join.add(Side::kLeft, "c1", 1'000'000, "order-1");         // click-a at 0 s: inside (inclusive)
+  EXPECT_EQ(pairs(join), (std::vector<std::string>{"order-1+click-a"}));
+  join.add(Side::kRight, "c1", 1'000'001, "click-after");     // after the order: outside [-10m, 0]
+  join.add(Side::kRight, "c1", 400'000, "click-edge");        // exactly 600 s before: inside
+  EXPECT_EQ(pairs(join), (std::vector<std::string>{"order-1+click-edge"}));
+  EXPECT_TRUE(pairs(join).empty()) << "matches are taken once";
+}
+
+TEST(IntervalJoinTest, EachPairIsEmittedOnce) {
+  IntervalJoin join = clicks_before_orders();
+  join.add(Side::kLeft, "c1", 1'000'000, "order-1");
+  join.add(Side::kLeft, "c1", 1'100'000, "order-2");
+  join.add(Side::kRight, "c1", 990'000, "click");  // before both orders, within 10 min of each
+  EXPECT_EQ(pairs(join), (std::vector<std::string>{"order-1+click", "order-2+click"}));
+  join.add(Side::kLeft, "c1", 1'200'000, "order-3");  // 210 s after the click
+  EXPECT_EQ(pairs(join), (std::vector<std::string>{"order-3+click"}));
+}
+
+TEST(IntervalJoinTest, TheWatermarkExpiresRowsThatCanNoLongerMatch) {
+  IntervalJoin join = clicks_before_orders();
+  join.add(Side::kLeft, "c1", 1'000'000, "order");
+  join.add(Side::kRight, "c1", 1'000'000, "click");
+  (void)join.take_matches();
+  // A left row waits for right rows up to t + 0; a right row for left rows up to s + 600 s.
+  join.expire(1'000'000);
+  EXPECT_EQ(join.buffered(Side::kLeft), 1u);
+  join.expire(1'000'001);
+  EXPECT_EQ(join.buffered(Side::kLeft), 0u);
+  EXPECT_EQ(join.buffered(Side::kRight), 1u);
+  join.expire(1'600'000);
+  EXPECT_EQ(join.buffered(Side::kRight), 1u);
+  join.add(Side::kLeft, "c1", 1'600'000, "order-at-the-edge");
+  EXPECT_EQ(pairs(join), (std::vector<std::string>{"order-at-the-edge+click"}));
+  join.expire(1'600'001);
+  EXPECT_EQ(join.buffered(Side::kRight), 0u);
+  join.expire(kNoTimestamp);  // no watermark yet: nothing to do
+}
+
+TEST(IntervalJoinTest, CheckpointAndRestoreGiveTheSameMatchesAsNoInterruption) {
+  auto feed_first = [](IntervalJoin& join) {
+    join.add(Side::kRight, "c1", 100, "r1");
+    join.add(Side::kRight, "c1", 100, "r2");  // same key and time: both kept, in order
+    join.add(Side::kLeft, "c2", 200, "l1");
+    join.add(Side::kRight, std::string("k\0ey", 4), 150, "r-binary-key");
+  };
+  auto feed_second = [](IntervalJoin& join) {
+    join.add(Side::kLeft, "c1", 150, "l2");
+    join.add(Side::kRight, "c2", 190, "r3");
+    join.add(Side::kLeft, std::string("k\0ey", 4), 160, "l3");
+  };
+  IntervalJoin straight(IntervalJoinSpec{-100, 0});
+  feed_first(straight);
+  (void)straight.take_matches();
+  feed_second(straight);
+  std::vector<std::string> expected = pairs(straight);
+  ASSERT_EQ(expected, (std::vector<std::string>{"l2+r1", "l2+r2", "l1+r3", "l3+r-binary-key"}));
+
+  IntervalJoin first(IntervalJoinSpec{-100, 0});
+  feed_first(first);
+  StateEntries entries = first.checkpoint_entries();
+  IntervalJoin restored(IntervalJoinSpec{-100, 0});
+  ASSERT_TRUE(restored.restore_entries(entries).is_ok());
+  EXPECT_EQ(restored.buffered(Side::kRight), 3u);
+  feed_second(restored);
+  EXPECT_EQ(pairs(restored), expected);
+  EXPECT_EQ(restored.checkpoint_entries(), straight.checkpoint_entries());
+}
+
+TEST(IntervalJoinTest, RefusesStateOfAnotherIntervalOrDamagedEntries) {
+  IntervalJoin join(IntervalJoinSpec{-100, 0});
+  join.add(Side::kLeft, "k", 1, "l");
+  StateEntries entries = join.checkpoint_entries();
+  IntervalJoin other(IntervalJoinSpec{-200, 0});
+  Status refused = other.restore_entries(entries);
+  EXPECT_EQ(refused.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.message().find("[-100 ms, 0 ms]"), std::string::npos) << refused.message();
+
+  StateEntries damaged = entries;
+  for (auto& [key, value] : damaged) {
+    if (key[0] == 'L') key.pop_back();
+  }
+  EXPECT_EQ(IntervalJoin(IntervalJoinSpec{-100, 0}).restore_entries(damaged).code(), StatusCode::kCorruption);
+}
+
+}  // namespace
+}  // namespace loch::pipeline

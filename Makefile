@@ -5,7 +5,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 CMAKE_FLAGS ?=
 
-.PHONY: all build test test-asan demo bench fuzz clean
+.PHONY: all build test test-asan demo bench soak fuzz clean
 
 all: build
 
@@ -47,6 +47,15 @@ bench: build
 	cmake --build $(BUILD) -j $(JOBS) --target decode_bench contract_producer
 	$(BUILD)/bench/decode_bench 200000 3
 	bench/contract_produce_bench.sh $(BUILD)/loch $(BUILD)/test-clients/contract_producer 500000 3
+
+# The acceptance kill test at scale (not in `make test`: minutes): 1,000,000
+# shop events, `loch pipeline run` killed with kill -9 at random moments at
+# least 10 times and restarted; bronze exactly once, gold equals DuckDB SQL.
+SOAK_EVENTS ?= 1000000
+SOAK_KILLS ?= 10
+soak: build
+	EVENTS=$(SOAK_EVENTS) KILLS=$(SOAK_KILLS) MIN_KILLS=$(SOAK_KILLS) BATCH_RECORDS=1000 KILL_AFTER_MS="500 3000" \
+	  bash tests/cli/pipeline_kill9.sh $(BUILD)/loch
 
 # libFuzzer (clang) on the Kafka request and record-batch decoders, for
 # FUZZ_SECONDS each (default 120).

@@ -2,24 +2,34 @@
 # kill -9 `loch pipeline run` at random moments, restart it each time: in
 # the end bronze holds each (topic, partition, offset) exactly once, silver
 # each on-time order once, the late table each late order once, and gold
-# equals plain DuckDB SQL over the generator's reference file. Small
-# batches (150 records) so that the kills land between and inside commits.
+# equals plain DuckDB SQL over the generator's reference file.
+#
+# Parameters (environment): EVENTS (default 100000), KILLS (default 8),
+# BATCH_RECORDS (default 150: small batches, so that the kills land between
+# and inside commits), KILL_AFTER_MS "MIN MAX" (default "50 300": each run is
+# killed after a random time in that range). `make soak` runs it with
+# 1,000,000 events and at least 10 kills.
 source "$(dirname "$0")/../lib/assert.sh"
 source "$TESTS_LIB/serve.sh"
 DATA="$WORK/data"
 PROJECT="$WORK/project"
+EVENTS=${EVENTS:-100000}
 KILLS=${KILLS:-8}
+MIN_KILLS=${MIN_KILLS:-3}  # fewer runs killed mid-way fail the test
+BATCH_RECORDS=${BATCH_RECORDS:-150}
+read -r KILL_MIN_MS KILL_MAX_MS <<<"${KILL_AFTER_MS:-50 300}"
+started=$SECONDS
 
 mkdir -p "$PROJECT/pipelines"
 cp -r "$REPO_ROOT/examples/streaming-first/sql" "$REPO_ROOT/examples/streaming-first/check_gold.sql" "$PROJECT/"
 for p in bronze_orders silver_orders gold_revenue_per_minute; do
-  sed -e '/^source:/a\  max_batch_records: 150' "$REPO_ROOT/examples/streaming-first/pipelines/$p.yaml" \
+  sed -e "/^source:/a\\  max_batch_records: $BATCH_RECORDS" "$REPO_ROOT/examples/streaming-first/pipelines/$p.yaml" \
     >"$PROJECT/pipelines/$p.yaml"
 done
 
 start_serve "$DATA"
 cd "$WORK"
-"$LOCH" generate --bootstrap "$KAFKA" --count 100000 --seed 9 --customers 30 --events-per-second 40 \
+"$LOCH" generate --bootstrap "$KAFKA" --count "$EVENTS" --seed 9 --customers 30 --events-per-second 40 \
   --late-fraction 0.02 --duplicate-fraction 0.03 --reference events.parquet >/dev/null
 
 run() {
@@ -36,12 +46,16 @@ while [ "$killed" -lt "$KILLS" ] && [ "$attempts" -lt $((KILLS * 3)) ]; do
   (exec "$LOCH" pipeline run --all --project "$PROJECT" --trigger available-now --bootstrap "$KAFKA" \
     --data-dir "$DATA" >"$WORK/run-$attempts.log" 2>&1) &
   pid=$!
-  sleep "0.$((RANDOM % 25 + 5))"
-  if kill -9 "$pid" 2>/dev/null; then killed=$((killed + 1)); fi
-  wait "$pid" 2>/dev/null || true
-  grep -q ' stopped$' "$WORK/run-$attempts.log" && [ "$(grep -c ' stopped$' "$WORK/run-$attempts.log")" = 3 ] && break
+  after_ms=$((KILL_MIN_MS + (RANDOM * 32768 + RANDOM) % (KILL_MAX_MS - KILL_MIN_MS + 1)))
+  sleep "$((after_ms / 1000)).$(printf '%03d' $((after_ms % 1000)))"
+  kill -9 "$pid" 2>/dev/null || true
+  status=0
+  wait "$pid" 2>/dev/null || status=$?
+  # 137: it died of the SIGKILL (kill succeeds on a run that already ended, too).
+  if [ "$status" = 137 ]; then killed=$((killed + 1)); fi
+  [ "$(grep -c ' stopped$' "$WORK/run-$attempts.log")" = 3 ] && break
 done
-echo "killed $killed runs"
+echo "killed $killed runs (last one after ${after_ms} ms)"
 run >"$WORK/final.log" 2>&1 || { cat "$WORK/final.log"; fail "the run after the kills failed"; }
 expect_eq "the final run completes all three" "$(grep -c ' stopped$' "$WORK/final.log")" "3"
 
@@ -57,8 +71,9 @@ expect_eq "silver: each on-time order exactly once" \
 expect_eq "late orders exactly once" \
   "$(sql "select count(*) || ' ' || count(distinct (_partition, _offset)) from silver.orders_late")" "$late $late"
 check=$("$LOCH" sql --data-dir "$DATA" --format csv -f "$PROJECT/check_gold.sql")
-[ "$killed" -ge 3 ] || fail "only $killed runs were killed mid-way"
+[ "$killed" -ge "$MIN_KILLS" ] || fail "only $killed runs were killed mid-way"
 expect_contains "gold equals the reference SQL after $killed kills" "$check" "gold equals reference"
 
+echo "events=$EVENTS kills=$killed batch_records=$BATCH_RECORDS seconds=$((SECONDS - started))"
 stop_serve
 finish

@@ -1,5 +1,10 @@
 #include "process/runner/staging_tables.h"
 
+#include <algorithm>
+
+#include <duckdb.h>
+
+#include "collect/decode/text_encoding.h"
 #include "process/ingest/column_batch_appender.h"
 #include "store/delta/file_paths.h"
 
@@ -38,6 +43,104 @@ std::vector<std::string> split_key(const std::string& key, size_t parts) {
   return out;
 }
 
+// Appends `batch` to `table` a whole DuckDB vector (2,048 rows) at a time,
+// writing each column's values straight into the chunk: the row-by-row
+// appender builds a DuckDB Value per BLOB and TIMESTAMPTZ cell, which was
+// most of a raw bronze batch's staging time. NotSupported for a column whose
+// type this does not write (decimals, UUIDs, UBIGINT): the caller then uses
+// the row appender.
+Status append_by_chunks(sql::Connection& connection, const std::string& table, const decode::ColumnBatch& batch) {
+  using decode::ColumnType;
+  for (const decode::Column& column : batch.columns()) {
+    switch (column.spec().type) {
+      case ColumnType::kUint64:
+      case ColumnType::kDecimal:
+      case ColumnType::kUuid: return Status::not_supported("column type " + std::string(decode::column_type_name(column.spec().type)));
+      default: break;
+    }
+  }
+  duckdb_appender appender = nullptr;
+  if (duckdb_appender_create(connection.handle(), nullptr, table.c_str(), &appender) == DuckDBError) {
+    std::string error = appender ? duckdb_appender_error(appender) : "cannot create an appender";
+    duckdb_appender_destroy(&appender);
+    return Status::internal("staging " + table + ": " + error);
+  }
+  const size_t column_count = batch.columns().size();
+  std::vector<duckdb_logical_type> types(column_count);
+  for (size_t c = 0; c < column_count; ++c) types[c] = duckdb_appender_column_type(appender, c);
+  duckdb_data_chunk chunk = duckdb_create_data_chunk(types.data(), column_count);
+  auto release = [&] {
+    duckdb_destroy_data_chunk(&chunk);
+    for (auto& type : types) duckdb_destroy_logical_type(&type);
+  };
+  auto fail = [&](const std::string& what) {
+    std::string error = duckdb_appender_error(appender) ? duckdb_appender_error(appender) : "unknown error";
+    release();
+    duckdb_appender_destroy(&appender);
+    return Status::internal("staging " + table + ": " + what + ": " + error);
+  };
+  const size_t vector_size = duckdb_vector_size();
+  for (size_t first = 0; first < batch.rows(); first += vector_size) {
+    const size_t count = std::min(vector_size, batch.rows() - first);
+    duckdb_data_chunk_reset(chunk);
+    for (size_t c = 0; c < column_count; ++c) {
+      const decode::Column& column = batch.columns()[c];
+      duckdb_vector vector = duckdb_data_chunk_get_vector(chunk, c);
+      void* data = duckdb_vector_get_data(vector);
+      uint64_t* validity = nullptr;
+      for (size_t i = 0; i < count; ++i) {
+        const size_t row = first + i;
+        if (column.is_null(row)) {
+          if (validity == nullptr) {
+            duckdb_vector_ensure_validity_writable(vector);
+            validity = duckdb_vector_get_validity(vector);
+          }
+          duckdb_validity_set_row_invalid(validity, i);
+          continue;
+        }
+        switch (column.spec().type) {
+          case ColumnType::kBoolean: static_cast<bool*>(data)[i] = column.ints()[row] != 0; break;
+          case ColumnType::kInt32:
+          case ColumnType::kDate: static_cast<int32_t*>(data)[i] = static_cast<int32_t>(column.ints()[row]); break;
+          case ColumnType::kInt64:
+          case ColumnType::kTimeMicros:
+          case ColumnType::kTimestampMicros:
+          case ColumnType::kTimestampNtzMicros: static_cast<int64_t*>(data)[i] = column.ints()[row]; break;
+          case ColumnType::kFloat: static_cast<float*>(data)[i] = static_cast<float>(column.reals()[row]); break;
+          case ColumnType::kDouble: static_cast<double*>(data)[i] = column.reals()[row]; break;
+          case ColumnType::kString:
+          case ColumnType::kJson:
+            // The row appender refuses invalid UTF-8 in VARCHAR; a chunk is not checked.
+            if (decode::find_invalid_utf8(column.texts()[row]) != std::string_view::npos) {
+              release();
+              duckdb_appender_destroy(&appender);
+              return Status::invalid_argument("row " + std::to_string(row) + " column '" + column.spec().name +
+                                              "': invalid UTF-8");
+            }
+            [[fallthrough]];
+          case ColumnType::kBinary: {
+            const std::string& text = column.texts()[row];
+            duckdb_vector_assign_string_element_len(vector, i, text.data(), text.size());
+            break;
+          }
+          default: break;  // refused above
+        }
+      }
+    }
+    duckdb_data_chunk_set_size(chunk, count);
+    if (duckdb_append_data_chunk(appender, chunk) == DuckDBError) return fail("append");
+  }
+  release();
+  const bool closed = duckdb_appender_close(appender) == DuckDBSuccess;
+  if (!closed) {
+    std::string error = duckdb_appender_error(appender) ? duckdb_appender_error(appender) : "unknown error";
+    duckdb_appender_destroy(&appender);
+    return Status::internal("staging " + table + ": close: " + error);
+  }
+  duckdb_appender_destroy(&appender);
+  return Status::ok();
+}
+
 }  // namespace
 
 Status stage_records(sql::Connection& connection, const std::vector<decode::ColumnSpec>& columns,
@@ -46,6 +149,8 @@ Status stage_records(sql::Connection& connection, const std::vector<decode::Colu
                                           "DROP TABLE IF EXISTS batch_all; " +
                                           ingest::create_table_sql("batch_all", columns)));
   if (batch.rows() == 0) return Status::ok();
+  Status staged = append_by_chunks(connection, "batch_all", batch);
+  if (staged.code() != StatusCode::kNotSupported) return staged;
   return ingest::append_column_batch(connection, "batch_all", batch);
 }
 

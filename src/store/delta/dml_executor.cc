@@ -7,6 +7,7 @@
 #include "store/delta/data_skipping.h"
 #include "store/delta/file_paths.h"
 #include "store/delta/maintenance.h"
+#include "store/delta/merge_key_filter.h"
 #include "store/delta/merge_pruning.h"
 #include "store/delta/sql_lexer.h"
 #include "store/delta/statement_layer.h"
@@ -189,6 +190,17 @@ Result<DmlOutcome> execute_merge(const MergeStatement& statement, sql::Connectio
                           return merge_target_files(snapshot, connection, statement, source_sql);
                         }));
   const TableSchema& schema = context.txn.read_snapshot()->schema();
+  // Only target rows whose key is one of the source's, when that is all the
+  // clauses need (merge_key_filter.h).
+  std::unique_ptr<MergeKeyFilter> key_filter;
+  if (!context.files.empty()) {
+    auto built = MergeKeyFilter::build(schema, connection, statement, kMergeSourceTable);
+    if (!built.is_ok()) return built.status().with_context(what + ": reading the source's keys");
+    key_filter = std::move(built).value();
+  }
+  const std::string target_rows =
+      key_filter ? "(SELECT * FROM (" + context.located_scan + ") AS loch_t WHERE " + key_filter->predicate("loch_t") + ")"
+                 : "(" + context.located_scan + ")";
 
   // The clause number each joined row takes, per kind of match.
   bool has_matched = false, has_not_matched = false, has_by_source = false;
@@ -257,7 +269,7 @@ Result<DmlOutcome> execute_merge(const MergeStatement& statement, sql::Connectio
   std::string inner = "SELECT " + target + ".loch_file_index, " + target + ".loch_row_number, " + clause_sql +
                       " AS loch_clause, " + action_case + " END AS loch_action";
   for (size_t c = 0; c < value_cases.size(); ++c) inner += ", " + value_cases[c] + " END AS loch_v" + std::to_string(c);
-  inner += " FROM (" + context.located_scan + ") AS " + target + " " + join +
+  inner += " FROM " + target_rows + " AS " + target + " " + join +
            " (SELECT loch_s.*, true AS loch_source_present FROM (" + source_sql + ") AS loch_s) AS " + source +
            " ON (" + statement.on + ")";
   std::string outer = "SELECT loch_file_index, loch_row_number, loch_action";

@@ -1,0 +1,157 @@
+#include "store/delta/merge_key_filter.h"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+#include <random>
+
+#include "store/delta/integer_key_set.h"
+#include "store/delta/snapshot.h"
+#include "store/sql/lake_session_test_util.h"
+#include "store/sql/sql_session.h"
+
+namespace loch::delta {
+namespace {
+
+TEST(IntegerKeySet, DenseKeysUseAnExactBitmap) {
+  std::vector<int64_t> keys;
+  for (int64_t k = -500; k < 10'000'000; k += 100) keys.push_back(k);
+  IntegerKeySet set(keys);
+  EXPECT_TRUE(set.exact());
+  for (int64_t k = -600; k < 10'000'100; ++k) {
+    ASSERT_EQ(set.may_contain(k), k >= -500 && k < 10'000'000 && (k + 500) % 100 == 0) << k;
+  }
+  EXPECT_FALSE(set.may_contain(std::numeric_limits<int64_t>::min()));
+  EXPECT_FALSE(set.may_contain(std::numeric_limits<int64_t>::max()));
+}
+
+TEST(IntegerKeySet, SparseKeysUseABloomFilterThatNeverMissesAKey) {
+  std::mt19937_64 random(42);
+  std::vector<int64_t> keys = {std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(), 0, -1};
+  for (int i = 0; i < 20'000; ++i) keys.push_back(static_cast<int64_t>(random()));
+  IntegerKeySet set(keys);
+  EXPECT_FALSE(set.exact());
+  for (int64_t key : keys) ASSERT_TRUE(set.may_contain(key)) << key;
+  // About 1.4% false positives with 16 bits a key and two probes.
+  int false_positives = 0;
+  for (int i = 0; i < 100'000; ++i) false_positives += set.may_contain(static_cast<int64_t>(random())) ? 1 : 0;
+  EXPECT_LT(false_positives, 3'000);
+  EXPECT_LE(set.memory_bytes(), keys.size() * 4);
+}
+
+TEST(IntegerKeySet, EmptySetHoldsNothing) {
+  IntegerKeySet set({});
+  EXPECT_FALSE(set.may_contain(0));
+  EXPECT_FALSE(set.may_contain(-1));
+}
+
+class MergeKeyFilterTest : public sql::testing::LakeSessionTest {
+ protected:
+  MergeKeyFilterTest() : LakeSessionTest("loch_merge_key_filter_test") {}
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(LakeSessionTest::SetUp());
+    run("CREATE TABLE bronze.t (id BIGINT, small INT, name STRING) "
+        "TBLPROPERTIES ('delta.enableDeletionVectors' = 'true', 'delta.autoOptimize.autoCompact' = 'false')");
+    run("INSERT INTO bronze.t SELECT i, (i % 50)::INT, 'n' || i FROM range(1000) r(i)");
+    run("INSERT INTO bronze.t VALUES (NULL, NULL, 'null id'), (5000000000000, 7, 'big')");
+    run("CREATE TABLE expected AS SELECT id, small, name FROM bronze.t");
+  }
+  void run(const std::string& sql) {
+    auto result = session_->run(sql);
+    ASSERT_TRUE(result.is_ok()) << sql << ": " << result.status().to_string();
+    while (true) {
+      auto chunk = result->next_chunk();
+      ASSERT_TRUE(chunk.is_ok());
+      if (!*chunk) break;
+    }
+  }
+  int64_t scalar(const std::string& sql) {
+    auto result = session_->run(sql);
+    EXPECT_TRUE(result.is_ok()) << sql << ": " << (result.is_ok() ? "" : result.status().to_string());
+    if (!result.is_ok()) return -1;
+    auto chunk = result->next_chunk();
+    if (!chunk.is_ok() || !*chunk || (*chunk)->size() == 0 || !(*chunk)->column(0).is_valid(0)) return -2;
+    return (*chunk)->column(0).values<int64_t>()[0];
+  }
+  // Runs the same MERGE on bronze.t (loch) and on `expected` (DuckDB).
+  void merge_both(const std::string& source, const std::string& on_and_clauses) {
+    run("MERGE INTO bronze.t AS t USING " + source + " AS s ON " + on_and_clauses);
+    run("MERGE INTO expected AS t USING " + source + " AS s ON " + on_and_clauses);
+  }
+  void expect_same_rows() {
+    for (const char* query : {"SELECT count(*) FROM (SELECT * FROM bronze.t EXCEPT ALL SELECT * FROM expected)",
+                              "SELECT count(*) FROM (SELECT * FROM expected EXCEPT ALL SELECT * FROM bronze.t)"}) {
+      EXPECT_EQ(scalar(query), 0) << query;
+    }
+    EXPECT_EQ(scalar("SELECT count(*) FROM bronze.t"), scalar("SELECT count(*) FROM expected"));
+  }
+  std::unique_ptr<MergeKeyFilter> filter_for(const std::string& source_select, const std::string& on,
+                                             MergeClause::Match match = MergeClause::Match::kMatched) {
+    run("CREATE OR REPLACE TEMP TABLE filter_source AS " + source_select);
+    auto snapshot = Snapshot::load(session_->lake_dir() / "bronze" / "t", session_->connection());
+    EXPECT_TRUE(snapshot.is_ok());
+    MergeStatement statement;
+    statement.target.alias = "t";
+    statement.source = "filter_source";
+    statement.source_alias = "s";
+    statement.on = on;
+    statement.clauses.push_back({match, MergeClause::Action::kDelete, std::nullopt, {}});
+    auto filter = MergeKeyFilter::build(snapshot->schema(), session_->connection(), statement, "filter_source");
+    EXPECT_TRUE(filter.is_ok()) << filter.status().to_string();
+    return filter.is_ok() ? std::move(filter).value() : nullptr;
+  }
+};
+
+TEST_F(MergeKeyFilterTest, BuiltOnlyForIntegerKeysWithoutNotMatchedBySource) {
+  auto filter = filter_for("SELECT 3::INTEGER AS k", "s.k = t.id AND t.name <> 'x'");
+  ASSERT_NE(filter, nullptr);
+  const std::string predicate = filter->predicate("loch_t");
+  EXPECT_NE(predicate.find("loch_merge_key_in_set("), std::string::npos) << predicate;
+  EXPECT_NE(predicate.find("loch_t."), std::string::npos) << predicate;
+  // It keeps exactly the rows of key 3 (a dense set is exact).
+  EXPECT_EQ(scalar("SELECT count(*) FROM (SELECT * FROM bronze.t) AS loch_t WHERE " + predicate), 1);
+  EXPECT_EQ(filter_for("SELECT 3 AS id", "t.id = s.id", MergeClause::Match::kNotMatchedBySource), nullptr);
+  EXPECT_EQ(filter_for("SELECT 'n3' AS name", "t.name = s.name"), nullptr);
+  EXPECT_EQ(filter_for("SELECT '3' AS id", "t.id = s.id"), nullptr);
+  EXPECT_EQ(filter_for("SELECT 3.0::DOUBLE AS id", "t.id = s.id"), nullptr);
+  EXPECT_EQ(filter_for("SELECT 3 AS id", "t.id = s.id OR t.small = s.id"), nullptr);
+  EXPECT_EQ(filter_for("SELECT 3 AS id WHERE false", "t.id = s.id"), nullptr);
+  // A key set lives as long as its filter.
+  filter.reset();
+  EXPECT_FALSE(session_->run("SELECT count(*) FROM (SELECT * FROM bronze.t) AS loch_t WHERE " + predicate).is_ok());
+}
+
+TEST_F(MergeKeyFilterTest, MergeMatchesTheSameRowsAsDuckDb) {
+  // Dense keys (exact bitmap), NULL and out-of-range source keys, keys of
+  // another integer type, a condition on target columns.
+  merge_both("(SELECT i AS id, 'u' || i AS name FROM range(0, 1000, 7) r(i) UNION ALL SELECT NULL, 'null')",
+             "t.id = s.id WHEN MATCHED AND t.small < 25 THEN UPDATE SET name = s.name");
+  expect_same_rows();
+  merge_both("(SELECT i::UBIGINT AS id FROM range(3, 1000, 11) r(i) UNION ALL SELECT 18446744073709551615)",
+             "t.id = s.id WHEN MATCHED THEN DELETE");
+  expect_same_rows();
+  merge_both("(SELECT i::SMALLINT AS k FROM range(1, 999, 13) r(i))",
+             "t.id = s.k WHEN MATCHED THEN UPDATE SET small = -1");
+  expect_same_rows();
+  // Sparse keys (Bloom filter): the far key, new keys inserted, rows the
+  // deletion vectors above removed stay removed.
+  merge_both("(SELECT * FROM (VALUES (5000000000000, 'far'), (-9000000000000000000, 'new'), (14, 'again'), "
+             "(3, 'gone')) v(id, name))",
+             "t.id = s.id WHEN MATCHED THEN UPDATE SET name = s.name "
+             "WHEN NOT MATCHED THEN INSERT (id, small, name) VALUES (s.id, 0, s.name)");
+  expect_same_rows();
+  EXPECT_EQ(scalar("SELECT count(*) FROM bronze.t WHERE name IN ('far', 'new', 'again')"), 3);
+  // NOT MATCHED BY SOURCE sees every target row (no filter).
+  merge_both("(SELECT 1 AS id)", "t.id = s.id WHEN NOT MATCHED BY SOURCE AND t.id > 990 THEN DELETE");
+  expect_same_rows();
+}
+
+TEST_F(MergeKeyFilterTest, TargetRowMatchedTwiceIsStillAnError) {
+  auto result = session_->run("MERGE INTO bronze.t AS t USING (SELECT * FROM (VALUES (8), (8)) v(id)) s "
+                              "ON t.id = s.id WHEN MATCHED THEN UPDATE SET name = 'twice'");
+  ASSERT_FALSE(result.is_ok());
+  EXPECT_NE(result.status().message().find("more than one source row"), std::string::npos) << result.status().message();
+}
+
+}  // namespace
+}  // namespace loch::delta

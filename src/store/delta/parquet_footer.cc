@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cctype>
 #include <cstring>
 
 namespace loch::delta {
@@ -146,13 +147,38 @@ class CompactReader {
   size_t position_ = 0;
 };
 
-// SchemaElement field 4 is its name.
-constexpr int16_t kSchemaElementName = 4;
+// SchemaElement fields (parquet.thrift).
+constexpr int16_t kElementType = 1;
+constexpr int16_t kElementName = 4;
+constexpr int16_t kElementNumChildren = 5;
+constexpr int16_t kElementConvertedType = 6;
+constexpr int16_t kElementLogicalType = 10;
 // FileMetaData field 2 is the schema.
 constexpr int16_t kFileMetaDataSchema = 2;
+// Physical type INT96; converted types TIMESTAMP_MILLIS and TIMESTAMP_MICROS;
+// the LogicalType union's TIMESTAMP member.
+constexpr int64_t kInt96 = 3;
+constexpr int64_t kConvertedTimestampMillis = 9;
+constexpr int64_t kConvertedTimestampMicros = 10;
+constexpr int16_t kLogicalTimestamp = 8;
 
-// Appends one SchemaElement's fields as "id/type/length:" + encoded value.
-bool append_element(CompactReader& reader, bool is_root, std::string& text) {
+struct Element {
+  std::string name;
+  int64_t num_children = 0;
+  bool timestamp = false;  // any encoding of a timestamp
+};
+
+// The value of an i32 field's encoded bytes (zigzag varint).
+int64_t decode_i32(std::string_view value) {
+  CompactReader reader(value);
+  uint64_t zigzag = 0;
+  if (!reader.read_varint(zigzag)) return -1;
+  return static_cast<int64_t>(zigzag >> 1) ^ -static_cast<int64_t>(zigzag & 1);
+}
+
+// Appends one SchemaElement's fields as "id/type/length:" + encoded value,
+// and notes what a scan needs to know of it.
+bool append_element(CompactReader& reader, bool is_root, std::string& text, Element& element) {
   int16_t id = 0;
   while (true) {
     uint8_t type = 0;
@@ -160,8 +186,27 @@ bool append_element(CompactReader& reader, bool is_root, std::string& text) {
     if (type == kStop) break;
     const size_t begin = reader.position();
     if (!reader.skip_value(type, false, 1)) return false;
-    if (is_root && id == kSchemaElementName) continue;
     const std::string_view value = reader.slice(begin, reader.position());
+    if (id == kElementName && type == kBinary) {
+      CompactReader name(value);
+      uint64_t length = 0;
+      if (name.read_varint(length)) element.name = std::string(value.substr(name.position()));
+    } else if (id == kElementType && type == kI32) {
+      element.timestamp = element.timestamp || decode_i32(value) == kInt96;
+    } else if (id == kElementNumChildren && type == kI32) {
+      element.num_children = decode_i32(value);
+    } else if (id == kElementConvertedType && type == kI32) {
+      const int64_t converted = decode_i32(value);
+      element.timestamp =
+          element.timestamp || converted == kConvertedTimestampMillis || converted == kConvertedTimestampMicros;
+    } else if (id == kElementLogicalType && type == kStruct) {
+      CompactReader logical(value);
+      int16_t member = 0;
+      uint8_t member_type = 0;
+      element.timestamp = element.timestamp || (logical.read_field_header(member, member_type) &&
+                                                member_type != kStop && member == kLogicalTimestamp);
+    }
+    if (is_root && id == kElementName) continue;
     text += std::to_string(id) + '/' + std::to_string(type) + '/' + std::to_string(value.size()) + ':';
     text += value;
   }
@@ -169,9 +214,39 @@ bool append_element(CompactReader& reader, bool is_root, std::string& text) {
   return true;
 }
 
+// The names of the root's children, skipping each child's own subtree;
+// nullopt when a top-level column is a timestamp, two names differ only in
+// case, or the tree does not add up.
+std::optional<std::vector<std::string>> plain_column_names(const std::vector<Element>& elements) {
+  std::vector<std::string> names;
+  std::vector<std::string> lower_names;
+  size_t index = 1;
+  for (int64_t child = 0; child < elements[0].num_children; ++child) {
+    if (index >= elements.size()) return std::nullopt;
+    const Element& column = elements[index];
+    if (column.timestamp) return std::nullopt;
+    std::string lower = column.name;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const auto& seen : lower_names) {
+      if (seen == lower) return std::nullopt;
+    }
+    names.push_back(column.name);
+    lower_names.push_back(std::move(lower));
+    // Pass the column's subtree: `pending` elements of it still to pass.
+    int64_t pending = 1;
+    while (pending > 0) {
+      if (index >= elements.size() || elements[index].num_children < 0) return std::nullopt;
+      pending += elements[index].num_children - 1;
+      ++index;
+    }
+  }
+  if (index != elements.size()) return std::nullopt;
+  return names;
+}
+
 }  // namespace
 
-std::optional<std::string> parquet_schema_text(std::string_view footer) {
+std::optional<ParquetSchema> parse_parquet_schema(std::string_view footer) {
   CompactReader reader(footer);
   int16_t id = 0;
   while (true) {
@@ -184,18 +259,22 @@ std::optional<std::string> parquet_schema_text(std::string_view footer) {
     uint64_t count = 0;
     uint8_t element_type = 0;
     if (!reader.read_list_header(count, element_type) || element_type != kStruct || count == 0) return std::nullopt;
-    std::string text;
+    ParquetSchema schema;
+    std::vector<Element> elements;
     for (uint64_t i = 0; i < count; ++i) {
-      if (!append_element(reader, i == 0, text)) return std::nullopt;
+      Element element;
+      if (!append_element(reader, i == 0, schema.text, element)) return std::nullopt;
+      elements.push_back(std::move(element));
     }
-    return text;
+    schema.plain_column_names = plain_column_names(elements);
+    return schema;
   }
 }
 
-std::optional<std::string> read_parquet_schema_text(const std::string& path) {
+std::optional<ParquetSchema> read_parquet_schema(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
-  std::optional<std::string> text;
+  std::optional<ParquetSchema> schema;
   struct stat info {};
   char tail[8];
   if (::fstat(fd, &info) == 0 && info.st_size >= 12 &&
@@ -208,12 +287,12 @@ std::optional<std::string> read_parquet_schema_text(const std::string& path) {
     if (static_cast<int64_t>(length) <= info.st_size - 12) {
       std::string footer(length, '\0');
       if (::pread(fd, footer.data(), length, info.st_size - 8 - length) == static_cast<ssize_t>(length)) {
-        text = parquet_schema_text(footer);
+        schema = parse_parquet_schema(footer);
       }
     }
   }
   ::close(fd);
-  return text;
+  return schema;
 }
 
 }  // namespace loch::delta

@@ -18,20 +18,31 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace loch::delta {
 
-// A canonical text of the schema in a FileMetaData: every field of every
-// SchemaElement with its id and encoded value, in file order, except the
-// root element's name (which only says which writer wrote the file). Equal
-// texts mean equal physical schemas. nullopt when `footer` is not a
-// well-formed FileMetaData.
-std::optional<std::string> parquet_schema_text(std::string_view footer);
+struct ParquetSchema {
+  // A canonical text of the schema: every field of every SchemaElement with
+  // its id and encoded value, in file order, except the root element's name
+  // (which only says which writer wrote the file). Equal texts mean equal
+  // physical schemas.
+  std::string text;
+  // The top-level column names, when they alone tell a scan what it needs:
+  // no top-level column is a timestamp of any encoding (INT96, TIMESTAMP
+  // logical or converted type: whether DuckDB reads it as an instant or a
+  // wall clock decides the scan's conversion) and no two names differ only
+  // in case (DuckDB would rename one). nullopt otherwise: ask DuckDB.
+  std::optional<std::vector<std::string>> plain_column_names;
+};
 
-// parquet_schema_text of the file at `path`; nullopt when the file cannot
-// be read, is not Parquet (no "PAR1" tail), has an encrypted footer
-// ("PARE") or a malformed one. Callers fall back to DuckDB, which names the
-// problem.
-std::optional<std::string> read_parquet_schema_text(const std::string& path);
+// The schema of a FileMetaData; nullopt when `footer` is not a well-formed
+// one.
+std::optional<ParquetSchema> parse_parquet_schema(std::string_view footer);
+
+// The schema of the file at `path`; nullopt when the file cannot be read,
+// is not Parquet (no "PAR1" tail), has an encrypted footer ("PARE") or a
+// malformed one. Callers fall back to DuckDB, which names the problem.
+std::optional<ParquetSchema> read_parquet_schema(const std::string& path);
 
 }  // namespace loch::delta

@@ -33,24 +33,33 @@ std::string footer(const std::string& root, const std::string& column) {
   return bytes;
 }
 
+std::optional<std::string> text_of(std::string_view footer) {
+  auto schema = parse_parquet_schema(footer);
+  if (!schema) return std::nullopt;
+  return schema->text;
+}
+
 TEST(ParquetFooter, TheRootsNameDoesNotMatterAColumnsNameDoes) {
-  auto spark = parquet_schema_text(footer("spark_schema", "x"));
-  auto duckdb = parquet_schema_text(footer("duckdb_schema", "x"));
-  auto renamed = parquet_schema_text(footer("spark_schema", "y"));
+  auto spark = text_of(footer("spark_schema", "x"));
+  auto duckdb = text_of(footer("duckdb_schema", "x"));
+  auto renamed = text_of(footer("spark_schema", "y"));
   ASSERT_TRUE(spark.has_value());
   ASSERT_TRUE(renamed.has_value());
   EXPECT_EQ(spark, duckdb);
   EXPECT_NE(spark, renamed);
+  auto schema = parse_parquet_schema(footer("spark_schema", "x"));
+  ASSERT_TRUE(schema->plain_column_names.has_value());
+  EXPECT_EQ(*schema->plain_column_names, std::vector<std::string>{"x"});
 }
 
 TEST(ParquetFooter, MalformedFootersAreRefused) {
   const std::string good = footer("r", "x");
   for (size_t length = 0; length < good.size() - 3; ++length) {
-    EXPECT_FALSE(parquet_schema_text(good.substr(0, length)).has_value()) << "truncated to " << length;
+    EXPECT_FALSE(parse_parquet_schema(good.substr(0, length)).has_value()) << "truncated to " << length;
   }
-  EXPECT_FALSE(parquet_schema_text("\x15\x02\x00").has_value());  // no schema
-  EXPECT_FALSE(parquet_schema_text("\x19\x25\x02").has_value());  // schema of i32s
-  EXPECT_FALSE(parquet_schema_text(std::string(4096, '\x1c')).has_value());  // nested past any real footer
+  EXPECT_FALSE(parse_parquet_schema("\x15\x02\x00").has_value());  // no schema
+  EXPECT_FALSE(parse_parquet_schema("\x19\x25\x02").has_value());  // schema of i32s
+  EXPECT_FALSE(parse_parquet_schema(std::string(4096, '\x1c')).has_value());  // nested past any real footer
 }
 
 class ParquetFooterFiles : public ::testing::Test {
@@ -68,10 +77,15 @@ class ParquetFooterFiles : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  std::optional<std::string> write(const std::string& name, const std::string& select) {
+  std::optional<ParquetSchema> write_schema(const std::string& name, const std::string& select) {
     const std::string path = (dir_ / name).string();
     EXPECT_TRUE(connection_->execute("COPY (" + select + ") TO " + sql_string_literal(path) + " (FORMAT parquet)").is_ok());
-    return read_parquet_schema_text(path);
+    return read_parquet_schema(path);
+  }
+  std::optional<std::string> write(const std::string& name, const std::string& select) {
+    auto schema = write_schema(name, select);
+    if (!schema) return std::nullopt;
+    return schema->text;
   }
 
   std::unique_ptr<sql::Database> database_;
@@ -89,15 +103,27 @@ TEST_F(ParquetFooterFiles, EqualSchemasGiveEqualTextsWhateverTheData) {
   EXPECT_NE(write("e.parquet", "SELECT {'a': 1} AS s"), write("f.parquet", "SELECT {'b': 1} AS s"));
 }
 
+TEST_F(ParquetFooterFiles, ColumnNamesAreTopLevelOnlyAndNotGivenWhenATimestampNeedsDuckDB) {
+  auto nested = write_schema("n.parquet", "SELECT 1 AS a, {'x': 1, 'y': [{'z': 2}]} AS s, [1, 2] AS l, "
+                                          "MAP {'k': 1} AS m, 'v' AS b");
+  ASSERT_TRUE(nested.has_value());
+  ASSERT_TRUE(nested->plain_column_names.has_value());
+  EXPECT_EQ(*nested->plain_column_names, (std::vector<std::string>{"a", "s", "l", "m", "b"}));
+  EXPECT_FALSE(write_schema("t.parquet", "SELECT 1 AS a, TIMESTAMP '2024-01-01' AS t")->plain_column_names);
+  EXPECT_FALSE(write_schema("tz.parquet", "SELECT TIMESTAMPTZ '2024-01-01 00:00:00+00' AS t")->plain_column_names);
+  // A timestamp inside a struct is converted by DuckDB's own cast: names suffice.
+  EXPECT_TRUE(write_schema("st.parquet", "SELECT {'t': TIMESTAMP '2024-01-01'} AS s")->plain_column_names);
+}
+
 TEST_F(ParquetFooterFiles, MissingShortAndForeignFilesAreRefused) {
-  EXPECT_FALSE(read_parquet_schema_text((dir_ / "missing.parquet").string()).has_value());
+  EXPECT_FALSE(read_parquet_schema((dir_ / "missing.parquet").string()).has_value());
   std::ofstream((dir_ / "junk.parquet").string()) << "not parquet at all";
-  EXPECT_FALSE(read_parquet_schema_text((dir_ / "junk.parquet").string()).has_value());
+  EXPECT_FALSE(read_parquet_schema((dir_ / "junk.parquet").string()).has_value());
   std::ofstream((dir_ / "short.parquet").string()) << "PAR1";
-  EXPECT_FALSE(read_parquet_schema_text((dir_ / "short.parquet").string()).has_value());
+  EXPECT_FALSE(read_parquet_schema((dir_ / "short.parquet").string()).has_value());
   // A length beyond the file's start.
   std::ofstream((dir_ / "long.parquet").string()) << "PAR1" << std::string("\xff\xff\x00\x00PAR1", 8);
-  EXPECT_FALSE(read_parquet_schema_text((dir_ / "long.parquet").string()).has_value());
+  EXPECT_FALSE(read_parquet_schema((dir_ / "long.parquet").string()).has_value());
 }
 
 // On every data file of the conformance tables (Spark, Databricks, delta-rs,
@@ -108,13 +134,17 @@ TEST_F(ParquetFooterFiles, AgreesWithDuckDBOnEveryConformanceDataFile) {
   const fs::path root = env ? fs::path(env) : fs::path("/work/shared/testdata/delta");
   if (!fs::exists(root)) GTEST_SKIP() << root << " not present";
   std::map<std::string, std::string> mine;  // path -> text
+  std::map<std::string, std::vector<std::string>> plain;  // path -> plain_column_names
   for (const auto& entry : fs::recursive_directory_iterator(root)) {
     const std::string path = entry.path().string();
     if (!entry.is_regular_file() || entry.path().extension() != ".parquet" ||
         path.find("/_delta_log/") != std::string::npos || path.find("/expected/") != std::string::npos) {
       continue;
     }
-    if (auto text = read_parquet_schema_text(path)) mine[path] = *text;
+    if (auto schema = read_parquet_schema(path)) {
+      mine[path] = schema->text;
+      if (schema->plain_column_names) plain[path] = *schema->plain_column_names;
+    }
   }
   ASSERT_GT(mine.size(), 500u);
   std::string list = "[";
@@ -143,6 +173,25 @@ TEST_F(ParquetFooterFiles, AgreesWithDuckDBOnEveryConformanceDataFile) {
   }
   for (const auto& [text, theirs] : mine_to_duckdb) EXPECT_EQ(theirs.size(), 1u) << *theirs.begin() << "\n----\n" << *theirs.rbegin();
   for (const auto& [text, ours] : duckdb_to_mine) EXPECT_EQ(ours.size(), 1u) << text;
+  // Where the footer gives the column names, they are DESCRIBE's, and no
+  // top-level column is a timestamp.
+  ASSERT_GT(plain.size(), 300u);
+  for (const auto& [path, names] : plain) {
+    auto described = connection_->query("DESCRIBE SELECT * FROM read_parquet(" + sql_string_literal(path) +
+                                        ", hive_partitioning = false, binary_as_string = false)");
+    ASSERT_TRUE(described.is_ok()) << path;
+    std::vector<std::string> theirs;
+    while (true) {
+      auto chunk = described->next_chunk();
+      ASSERT_TRUE(chunk.is_ok());
+      if (!*chunk) break;
+      for (size_t row = 0; row < (*chunk)->size(); ++row) {
+        theirs.emplace_back((*chunk)->column(0).string_at(row));
+        EXPECT_FALSE(std::string((*chunk)->column(1).string_at(row)).starts_with("TIMESTAMP")) << path;
+      }
+    }
+    EXPECT_EQ(names, theirs) << path;
+  }
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "cli/kafka_client_options.h"
+#include "cli/pipeline_ops_command.h"
 #include "cli/pipeline_run_command.h"
 #include "cli/registry_decoders.h"
 #include "common/shutdown.h"
@@ -173,6 +174,7 @@ void register_pipeline_command(CLI::App& app, Settings& settings, int* exit_code
   });
 
   register_pipeline_run_command(command, settings, exit_code);
+  register_pipeline_ops_commands(command, settings, exit_code);
 }
 
 }  // namespace loch::cli

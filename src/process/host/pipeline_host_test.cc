@@ -88,3 +88,31 @@ TEST(PipelineHostTest, UnknownNamesAreNotFoundAndNewPipelinesAreStopped) {
 
 }  // namespace
 }  // namespace loch::host
+
+#include "process/host/backfill_progress.h"
+
+namespace loch::host {
+namespace {
+
+TEST(BackfillProgressTest, CountsByOffsetsWithinTheRange) {
+  BackfillProgress progress("silver_orders", {{{"o", 0}, 100}, {{"o", 1}, 0}}, {{{"o", 0}, 400}, {{"o", 1}, 100}});
+  EXPECT_EQ(progress.total(), 400);
+  // Partition 1 read past the range's end counts only up to it.
+  runner::Offsets next{{{"o", 0}, 200}, {{"o", 1}, 150}};
+  EXPECT_EQ(progress.done(next), 200);
+  EXPECT_FALSE(progress.finished(next));
+  EXPECT_EQ(progress.line(next, 2000), "backfill silver_orders: 200/400 records (50.0%), 100 records/s, ETA 2.0 s");
+  runner::Offsets end{{{"o", 0}, 400}, {{"o", 1}, 100}};
+  EXPECT_TRUE(progress.finished(end));
+  EXPECT_EQ(progress.line(end, 4000), "backfill silver_orders: 400/400 records (100.0%), 100 records/s, done");
+}
+
+TEST(BackfillProgressTest, AnEmptyRangeIsDone) {
+  BackfillProgress progress("p", {{{"o", 0}, 5}}, {{{"o", 0}, 5}});
+  EXPECT_EQ(progress.total(), 0);
+  EXPECT_TRUE(progress.finished({{{"o", 0}, 5}}));
+  EXPECT_EQ(progress.line({{{"o", 0}, 5}}, 0), "backfill p: 0/0 records (100.0%), 0 records/s, done");
+}
+
+}  // namespace
+}  // namespace loch::host

@@ -85,6 +85,12 @@ class KafkaSource {
   // responses; no request is made), else the one at assign: for lag metrics.
   std::map<SourcePartition, int64_t> high_watermarks() const;
 
+  // Replay and backfill (kafka_source_offsets.cc), asked of the broker:
+  // each partition's first and next offset (low, high), and the first
+  // offset whose timestamp is at or after `timestamp_ms` (high when none).
+  Result<std::map<SourcePartition, std::pair<int64_t, int64_t>>> offset_ranges();
+  Result<std::map<SourcePartition, int64_t>> offsets_for_time(int64_t timestamp_ms);
+
  private:
   KafkaSource(pipeline::SourceDefinition definition, KafkaSourceOptions options, rd_kafka_s* consumer,
               std::string bootstrap_servers);

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Pipelines hosted by `loch serve --project` (doc/pipelines.md, "Operations"):
+# they start with serve and catch up; `loch pipeline status` and
+# GET /api/pipelines show them running with the Delta version advancing as
+# events arrive; /metrics has the per-pipeline series; stop -> stopped,
+# start -> running again; a replay of a running pipeline is refused (its
+# lock), of a stopped one commits the new start so the next run reads the
+# topic again; backfill prints its progress and ends.
+source "$(dirname "$0")/../lib/assert.sh"
+source "$TESTS_LIB/serve.sh"
+DATA="$WORK/data"
+PROJECT="$WORK/project"
+mkdir -p "$PROJECT/pipelines"
+# Two pipelines of the example (raw bronze, event-time silver), batches every second.
+for p in bronze_orders silver_orders; do
+  sed 's/^trigger: .*/trigger: 1s/' "$REPO_ROOT/examples/streaming-first/pipelines/$p.yaml" >"$PROJECT/pipelines/$p.yaml"
+done
+cp -r "$REPO_ROOT/examples/streaming-first/sql" "$PROJECT/" 2>/dev/null || true
+
+# The topics exist before the pipelines start (a missing topic is retried, but slowly).
+start_serve "$DATA"
+"$LOCH" generate --bootstrap "$KAFKA" --count 3000 --seed 7 --customers 20 --events-per-second 20 \
+  --reference events.parquet >/dev/null
+stop_serve
+start_serve "$DATA" --project "$PROJECT"
+expect_contains "serve logs the HTTP API" "$(cat "$SERVE_LOG")" "http: listening on 127.0.0.1:"
+
+sql() { "$LOCH" sql --data-dir "$DATA" --format csv -c "$1" | tail -n +2; }
+api() { curl -sf "$HTTP/api/pipelines/$1"; }
+ops() { "$LOCH" pipeline "$@" --http "$HTTP"; }
+# wait_for DESCRIPTION COMMAND...: until the command succeeds (at most 60 s).
+wait_for() {
+  local what=$1
+  shift
+  for _ in $(seq 1 300); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.2
+  done
+  fail "timed out waiting for: $what"
+  return 1
+}
+orders=$(sql "select count(*) from 'events.parquet' where topic = 'shop.orders'")
+caught_up() { [ "$(api "$1" | jq -r '"\(.state) \(.lag) \(.records)"')" = "running 0 $2" ]; }
+
+wait_for "bronze_orders caught up" caught_up bronze_orders "$orders"
+status=$(ops status)
+expect_contains "status has a header" "$status" "PIPELINE"
+expect_contains "status shows bronze_orders running" "$(printf '%s\n' "$status" | grep '^bronze_orders ')" " running "
+expect_contains "status shows silver_orders" "$status" "silver_orders"
+expect_eq "bronze.orders holds every order" "$(sql "select count(*) from bronze.orders")" "$orders"
+version=$(api bronze_orders | jq .version)
+expect_eq "the status names the table's version" "$version" \
+  "$(ls "$DATA/lake/bronze/orders/_delta_log" | grep -c '\.json$' | awk '{print $1 - 1}')"
+
+# More events: the version advances.
+"$LOCH" generate --bootstrap "$KAFKA" --count 600 --seed 8 --customers 20 --events-per-second 20 \
+  --reference more.parquet >/dev/null
+version_past() { [ "$(api bronze_orders | jq .version)" -gt "$version" ]; }
+wait_for "the version advances" version_past
+orders=$((orders + $(sql "select count(*) from 'more.parquet' where topic = 'shop.orders'")))
+wait_for "bronze_orders caught up again" caught_up bronze_orders "$orders"
+
+metrics=$(curl -sf "$HTTP/metrics")
+expect_contains "metrics: state" "$metrics" 'loch_pipeline_state{pipeline="bronze_orders",state="running"} 1'
+expect_contains "metrics: records" "$metrics" "loch_pipeline_records_total{pipeline=\"bronze_orders\"} $orders"
+expect_contains "metrics: lag per partition" "$metrics" \
+  'loch_pipeline_lag_records{pipeline="bronze_orders",topic="shop.orders",partition="0"} 0'
+expect_contains "metrics: version" "$metrics" 'loch_pipeline_committed_version{pipeline="bronze_orders"}'
+expect_contains "metrics: batch duration" "$metrics" 'loch_pipeline_last_batch_duration_seconds{pipeline="bronze_orders"}'
+expect_contains "metrics: input rate" "$metrics" 'loch_pipeline_input_records_per_second{pipeline="bronze_orders"}'
+expect_contains "metrics: watermark of the event-time pipeline" "$metrics" \
+  'loch_pipeline_watermark_seconds{pipeline="silver_orders"}'
+expect_contains "metrics: late" "$metrics" 'loch_pipeline_late_records_total{pipeline="silver_orders"}'
+expect_contains "metrics: dlq" "$metrics" 'loch_pipeline_dlq_records_total{pipeline="silver_orders"}'
+
+# A running pipeline refuses a replay: its lock is held by serve.
+set +e
+out=$("$LOCH" pipeline replay bronze_orders --from-offset 0 --project "$PROJECT" --bootstrap "$KAFKA" --data-dir "$DATA" 2>&1)
+code=$?
+set -e
+expect_eq "replay of a running pipeline fails" "$code" "1"
+expect_contains "and says why" "$out" "pipeline bronze_orders is running"
+
+expect_eq "stop" "$(ops stop bronze_orders)" "bronze_orders stopped"
+expect_contains "status shows it stopped" "$(ops status bronze_orders)" " stopped "
+set +e
+out=$(ops stop no_such 2>&1)
+code=$?
+set -e
+expect_eq "an unknown pipeline fails" "$code" "1"
+expect_contains "naming it" "$out" "no pipeline 'no_such'"
+
+# Replay from offset 0, then a standalone run reads everything again (an append sink: twice).
+out=$("$LOCH" pipeline replay bronze_orders --from-offset 0 --project "$PROJECT" --bootstrap "$KAFKA" --data-dir "$DATA")
+expect_contains "replay says where it resumes" "$out" "bronze_orders will resume at shop.orders/0:0,shop.orders/1:0,shop.orders/2:0"
+"$LOCH" pipeline run bronze_orders --trigger available-now --project "$PROJECT" --bootstrap "$KAFKA" --data-dir "$DATA" >/dev/null
+expect_eq "the replayed run read every order again" "$(sql "select count(*) from bronze.orders")" "$((2 * orders))"
+expect_eq "each offset twice" \
+  "$(sql "select count(distinct (_topic, _partition, _offset)) from bronze.orders")" "$orders"
+
+# Backfill over the whole topic (from a time before every record), with progress lines.
+out=$("$LOCH" pipeline backfill bronze_orders --from-time 2000-01-01 --project "$PROJECT" --bootstrap "$KAFKA" \
+  --data-dir "$DATA")
+expect_contains "backfill names its range" "$out" "backfill bronze_orders: $orders records from"
+expect_contains "backfill prints progress" "$out" "/$orders records ("
+expect_contains "backfill ends at 100%" "$out" "backfill bronze_orders: $orders/$orders records (100.0%)"
+expect_eq "the backfill read every order once more" "$(sql "select count(*) from bronze.orders")" "$((3 * orders))"
+
+# Started again through serve: it resumes where the backfill ended (nothing new).
+expect_contains "start" "$(ops start bronze_orders)" "bronze_orders running"
+sleep 2
+expect_eq "resumed at the end: nothing read twice" "$(sql "select count(*) from bronze.orders")" "$((3 * orders))"
+expect_contains "status shows it running" "$(ops status bronze_orders)" " running "
+
+stop_serve
+expect_eq "serve stops its pipelines and exits cleanly" "$SERVE_EXIT" "0"
+finish

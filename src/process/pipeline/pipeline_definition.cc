@@ -348,10 +348,50 @@ Status parse_aggregate(const DefinitionReader& r, const YAML::Node& node, const 
   return Status::ok();
 }
 
+// A signed duration: "-10m", "0", "30s".
+Result<TimestampMs> signed_duration(const DefinitionReader& r, const YAML::Node& node, const std::string& key) {
+  LOCH_ASSIGN_OR_RETURN(std::string text, r.scalar(node, key));
+  const bool negative = !text.empty() && text[0] == '-';
+  auto parsed = parse_duration_ms(negative ? text.substr(1) : text);
+  if (!parsed.is_ok()) return r.error(node, key, "'" + text + "' is not a duration (e.g. -10m, 0, 30s, 250ms)");
+  return negative ? -*parsed : *parsed;
+}
+
+Status parse_join(const DefinitionReader& r, const YAML::Node& node, JoinDefinition& join) {
+  LOCH_RETURN_IF_ERROR(r.expect_map(node, "options.join"));
+  LOCH_RETURN_IF_ERROR(r.check_keys(node, "options.join",
+                                    {"topic", "format", "event_time", "left_key", "right_key", "within", "prefix"}));
+  for (const char* required : {"topic", "left_key", "right_key", "within"}) {
+    if (!node[required]) return r.error(node, std::string("options.join.") + required, "missing");
+  }
+  LOCH_ASSIGN_OR_RETURN(join.topic, r.scalar(node["topic"], "options.join.topic"));
+  LOCH_ASSIGN_OR_RETURN(join.left_key, r.scalar(node["left_key"], "options.join.left_key"));
+  LOCH_ASSIGN_OR_RETURN(join.right_key, r.scalar(node["right_key"], "options.join.right_key"));
+  if (node["event_time"]) {
+    LOCH_ASSIGN_OR_RETURN(join.event_time_column, r.scalar(node["event_time"], "options.join.event_time"));
+  }
+  if (node["format"]) LOCH_RETURN_IF_ERROR(parse_format(r, node["format"], join.format));
+  if (node["prefix"]) {
+    LOCH_ASSIGN_OR_RETURN(join.prefix, r.scalar(node["prefix"], "options.join.prefix"));
+    if (!is_identifier(join.prefix)) return r.error(node["prefix"], "options.join.prefix", "'" + join.prefix + "' is not a column name prefix (letters, digits, _)");
+  }
+  const YAML::Node within = node["within"];
+  if (!within.IsSequence() || within.size() != 2) {
+    return r.error(within, "options.join.within", "expected [lower, upper]: the right event time minus the left one, e.g. [-10m, 0]");
+  }
+  LOCH_ASSIGN_OR_RETURN(join.lower_ms, signed_duration(r, within[0], "options.join.within"));
+  LOCH_ASSIGN_OR_RETURN(join.upper_ms, signed_duration(r, within[1], "options.join.within"));
+  if (join.lower_ms > join.upper_ms) {
+    return r.error(within, "options.join.within", "lower bound " + std::to_string(join.lower_ms) +
+                                                      " ms is after the upper bound " + std::to_string(join.upper_ms) + " ms");
+  }
+  return Status::ok();
+}
+
 Status parse_options(const DefinitionReader& r, const YAML::Node& node, EventTimeDefinition& options) {
   LOCH_RETURN_IF_ERROR(r.expect_map(node, "options"));
   LOCH_RETURN_IF_ERROR(r.check_keys(node, "options", {"event_time", "watermark_lateness", "idle_timeout", "window",
-                                                      "group_by", "aggregates", "emit", "dedup"}));
+                                                      "group_by", "aggregates", "emit", "dedup", "join"}));
   if (node["event_time"]) {
     LOCH_ASSIGN_OR_RETURN(options.event_time_column, r.scalar(node["event_time"], "options.event_time"));
   }
@@ -396,9 +436,21 @@ Status parse_options(const DefinitionReader& r, const YAML::Node& node, EventTim
     if (options.dedup_ttl_ms <= 0) return r.error(dedup["ttl"], "options.dedup.ttl", "must be positive");
   }
   // Cross-checks: what needs event time, and windows with their aggregates.
+  if (node["join"]) {
+    JoinDefinition join;
+    LOCH_RETURN_IF_ERROR(parse_join(r, node["join"], join));
+    if (join.event_time_column.empty()) join.event_time_column = options.event_time_column;
+    if (options.window) {
+      return r.error(node["join"], "options.join", "a join with a window is not built (join in one pipeline, aggregate the joined table's topic in another)");
+    }
+    options.join = std::move(join);
+  }
   bool needs_event_time = options.window || !options.dedup_key.empty();
   if (needs_event_time && options.event_time_column.empty()) {
     return r.error(node, "options.event_time", "windows and dedup need the event time column");
+  }
+  if (options.join && options.event_time_column.empty()) {
+    return r.error(node["join"], "options.event_time", "a join needs the event time column (the watermark expires its state)");
   }
   if (options.window && options.aggregates.empty()) {
     return r.error(node["window"], "options.aggregates", "a window needs at least one aggregate");
@@ -511,9 +563,20 @@ Result<PipelineDefinition> parse_pipeline(const std::string& yaml_text, const fs
     }
     LOCH_RETURN_IF_ERROR(parse_source(r, root["source"], definition.source));
     if (root["format"]) LOCH_RETURN_IF_ERROR(parse_format(r, root["format"], definition.format));
+    // The join topic's format defaults to the pipeline's.
+    const bool join_format = root["options"] && root["options"].IsMap() && root["options"]["join"] &&
+                             root["options"]["join"].IsMap() && root["options"]["join"]["format"];
     LOCH_RETURN_IF_ERROR(parse_sink(r, root["sink"], definition.sink));
     if (root["trigger"]) LOCH_RETURN_IF_ERROR(parse_trigger(r, root["trigger"], definition.trigger));
     if (root["options"]) LOCH_RETURN_IF_ERROR(parse_options(r, root["options"], definition.options));
+    if (definition.options.join && !join_format) definition.options.join->format = definition.format;
+    if (definition.options.join) {
+      const auto& topics = definition.source.topics;
+      if (std::find(topics.begin(), topics.end(), definition.options.join->topic) != topics.end()) {
+        return r.error(root["options"]["join"]["topic"], "options.join.topic",
+                       "'" + definition.options.join->topic + "' is also a source topic: a topic is one side of the join");
+      }
+    }
     if (definition.options.emit == EmitMode::kUpdates && definition.sink.mode == SinkDefinition::Mode::kScd2) {
       return r.error(root["options"]["emit"], "options.emit",
                      "updates are upserts of windows: sink mode scd2 cannot take them (use append or merge)");

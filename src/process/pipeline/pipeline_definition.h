@@ -74,6 +74,19 @@ struct AggregateDefinition {
   std::string input_column;  // empty for count(*)
 };
 
+// options.join: a stream-stream interval join (interval_join.h). The join's
+// topic is read by the pipeline beside its own and decoded with `format`.
+struct JoinDefinition {
+  std::string topic;
+  FormatDefinition format;       // default: the pipeline's format
+  std::string event_time_column; // default: options.event_time
+  std::string left_key;          // column of the pipeline's records
+  std::string right_key;         // column of the join topic's records
+  TimestampMs lower_ms = 0;      // within: [lower, upper], right time - left time
+  TimestampMs upper_ms = 0;
+  std::string prefix = "right_"; // the join topic's columns in `batch` are prefixed
+};
+
 struct EventTimeDefinition {
   std::string event_time_column;  // empty: no event-time processing
   TimestampMs allowed_lateness_ms = 0;
@@ -84,6 +97,7 @@ struct EventTimeDefinition {
   EmitMode emit = EmitMode::kFinal;
   std::string dedup_key;  // empty: no deduplication
   TimestampMs dedup_ttl_ms = 0;
+  std::optional<JoinDefinition> join;
 };
 
 struct PipelineDefinition {

@@ -15,6 +15,7 @@
 #include "process/pipeline/event_time_engine.h"
 #include "process/pipeline/state_store.h"
 #include "process/pipeline/txn_offsets.h"
+#include "process/runner/interval_join_stage.h"
 #include "process/runner/lake_tables.h"
 #include "process/runner/partition_aligner.h"
 #include "process/runner/staging_tables.h"
@@ -98,6 +99,8 @@ class PipelineRun {
   std::unique_ptr<pipeline::StateStore> state_;
   // Lake tables the transform names (stream-table joins), at their newest snapshot each batch.
   std::optional<LakeTables> lake_tables_;
+  // options.join: the stream-stream interval join (interval_join_stage.h).
+  std::unique_ptr<IntervalJoinStage> join_;
   int64_t table_version_ = -1;
   int lock_fd_ = -1;
   int64_t batches_ = 0;
@@ -141,6 +144,10 @@ Status PipelineRun::open() {
   }
 
   pipeline::SourceDefinition source_definition = definition_.source;
+  if (definition_.options.join) {
+    LOCH_ASSIGN_OR_RETURN(join_, IntervalJoinStage::open(definition_, options_.data_dir, table_version_));
+    source_definition.topics.push_back(definition_.options.join->topic);
+  }
   for (const auto& [name, value] : options_.extra_properties) source_definition.properties[name] = value;
   source::KafkaSourceOptions source_options;
   source_options.default_bootstrap_servers = options_.default_bootstrap;
@@ -226,6 +233,10 @@ Status PipelineRun::process(const source::MicroBatch& batch) {
   std::vector<const source::SourceRecord*> decoded;
   for (const source::SourceRecord& record : batch.records) {
     size_t before = columns.rows();
+    if (join_ && join_->owns(record)) {  // the join's own topic: judged in order below
+      join_->queue(record, before);
+      continue;
+    }
     Status status = format_->decode(record, columns);
     if (!status.is_ok()) {
       poison.push_back({&record, status.message()});
@@ -244,6 +255,7 @@ Status PipelineRun::process(const source::MicroBatch& batch) {
     std::vector<RowVerdict> verdicts(columns.rows());
     pipeline::Event event;
     for (size_t row = 0; row < columns.rows(); ++row) {
+      if (join_) LOCH_RETURN_IF_ERROR(join_->judge_queued(row, *engine_, now, poison));
       Status extracted = extractor_->extract(columns, row, event);
       if (!extracted.is_ok()) {
         verdicts[row] = {StagedVerdict::kPoison, extracted.message(), pipeline::kNoTimestamp};
@@ -252,7 +264,9 @@ Status PipelineRun::process(const source::MicroBatch& batch) {
       }
       pipeline::EventOutcome outcome = engine_->process(event, now);
       switch (outcome.verdict) {
-        case pipeline::Verdict::kAccepted: break;
+        case pipeline::Verdict::kAccepted:
+          if (join_) LOCH_RETURN_IF_ERROR(join_->add_left(*format_, columns, row, *decoded[row]));
+          break;
         case pipeline::Verdict::kLate:
           verdicts[row] = {StagedVerdict::kLate, std::move(outcome.reason), outcome.watermark_ms};
           ++report.late;
@@ -263,6 +277,7 @@ Status PipelineRun::process(const source::MicroBatch& batch) {
           break;
       }
     }
+    if (join_) LOCH_RETURN_IF_ERROR(join_->judge_queued(SIZE_MAX, *engine_, now, poison));
     engine_->on_processing_time(now);
     engine_->end_batch();
     LOCH_RETURN_IF_ERROR(stage_verdicts(connection, columns, verdicts));
@@ -273,12 +288,14 @@ Status PipelineRun::process(const source::MicroBatch& batch) {
   }
   report.poison = static_cast<int64_t>(poison.size());
   LOCH_RETURN_IF_ERROR(create_batch_views(connection, engine_.has_value(), definition_.options.window.has_value()));
+  if (join_) LOCH_RETURN_IF_ERROR(join_->stage(connection, *format_, engine_->watermark()));
 
   // The state goes under the version the main commit will create, before
   // that commit: a crash in between leaves a checkpoint newer than the
   // table, which the restart discards.
   const int64_t expected_version = table_version_ + 1;
   if (engine_) LOCH_RETURN_IF_ERROR(engine_->checkpoint(*state_, TableVersion(expected_version)));
+  if (join_) LOCH_RETURN_IF_ERROR(join_->checkpoint(TableVersion(expected_version)));
   // Side tables first: they skip rows before their own offsets, so a replay
   // after a crash between them and the main commit writes nothing twice.
   if (!poison.empty()) {
@@ -294,6 +311,10 @@ Status PipelineRun::process(const source::MicroBatch& batch) {
   if (report.late > 0) {
     LOCH_ASSIGN_OR_RETURN(auto written, late_sink_->append(connection, "SELECT * FROM late_rows", batch.next_offsets, true));
     (void)written;
+  }
+  if (join_) {
+    LOCH_ASSIGN_OR_RETURN(int64_t late_right, join_->commit_late(connection, batch.next_offsets));
+    report.late += late_right;
   }
   auto outcome = commit_output(batch.next_offsets);
   if (!outcome.is_ok()) return outcome.status().with_context("pipeline " + definition_.name);
@@ -353,6 +374,7 @@ Status PipelineRun::compact_small_files() {
   if (!due) return Status::ok();
   const int64_t expected_version = table_version_ + 1;
   if (engine_) LOCH_RETURN_IF_ERROR(engine_->checkpoint(*state_, TableVersion(expected_version)));
+  if (join_) LOCH_RETURN_IF_ERROR(join_->checkpoint(TableVersion(expected_version)));
   LOCH_ASSIGN_OR_RETURN(std::optional<int64_t> version, sink_->compact_small_files(connection, sink.compact_min_files));
   if (!version) return Status::ok();
   if (engine_ && *version != expected_version) {

@@ -47,6 +47,8 @@ bench: build
 	cmake --build $(BUILD) -j $(JOBS) --target decode_bench contract_producer
 	$(BUILD)/bench/decode_bench 200000 3
 	bench/contract_produce_bench.sh $(BUILD)/loch $(BUILD)/test-clients/contract_producer 500000 3
+	cmake --build $(BUILD) -j $(JOBS) --target rate_producer
+	bench/pipeline_freshness_bench.sh $(BUILD)/loch $(BUILD)/test-clients/rate_producer 50000 40
 
 # The acceptance kill test at scale (not in `make test`: minutes): 1,000,000
 # shop events, `loch pipeline run` killed with kill -9 at random moments at

@@ -74,6 +74,6 @@ check=$("$LOCH" sql --data-dir "$DATA" --format csv -f "$PROJECT/check_gold.sql"
 [ "$killed" -ge "$MIN_KILLS" ] || fail "only $killed runs were killed mid-way"
 expect_contains "gold equals the reference SQL after $killed kills" "$check" "gold equals reference"
 
-echo "events=$EVENTS kills=$killed batch_records=$BATCH_RECORDS seconds=$((SECONDS - started))"
+echo "events=$EVENTS orders=$orders kills=$killed batch_records=$BATCH_RECORDS seconds=$((SECONDS - started))"
 stop_serve
 finish

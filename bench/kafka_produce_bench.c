@@ -10,8 +10,9 @@
  *      and transactional produce (100 ms transactions) against idempotent.
  * Records/s are printed with their ratios. With `exactly-once ROUNDS` only
  * step 4 runs, ROUNDS times with plain acks=all, idempotent and
- * transactional producers alternating (RECORDS records each), so that a
- * noisy shared machine weighs on all three alike. */
+ * transactional producers taking turns (RECORDS records each, to one
+ * partition each), so that a noisy shared machine weighs on all three
+ * alike, and the median of each ratio is printed with every round's. */
 #include <librdkafka/rdkafka.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,19 +235,60 @@ static void latency_at(rd_kafka_t *rk, const char *topic, double rate, double se
   latencies = NULL;
 }
 
-/* Step 4 alone, `rounds` times alternating; one line per round. */
+/* The 1-minute load average, to print with each round ("?" unknown). */
+static void load_average(char *out, size_t size) {
+  snprintf(out, size, "?");
+  FILE *f = fopen("/proc/loadavg", "r");
+  if (!f) return;
+  char first[32];
+  if (fscanf(f, "%31s", first) == 1) snprintf(out, size, "%s", first);
+  fclose(f);
+}
+
+static void print_summary(const char *name, const char *goal, double *ratios, int n) {
+  double sorted[n];
+  memcpy(sorted, ratios, sizeof(double) * (size_t)n);
+  qsort(sorted, (size_t)n, sizeof(double), compare);
+  double median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  printf("%s: median %.2f over %d rounds%s (", name, median, n, goal);
+  for (int i = 0; i < n; i++) printf("%s%.2f", i ? ", " : "", ratios[i]);
+  printf(")\n");
+}
+
+/* Step 4 alone, `rounds` times; one line per round, then the median of
+ * each ratio with every round's value. The producers take turns within a
+ * round, in the opposite order every other round (plain, idempotent,
+ * transactional, then transactional, idempotent, plain), so that a load
+ * rising or falling during a round weighs on baseline and subject alike. */
 static int exactly_once_rounds(const char *bootstrap, long records, int rounds) {
+  double idempotent_ratios[rounds], transactional_ratios[rounds], mock_ratios[rounds];
+  double last_idempotent_rate = 0;
   for (int round = 1; round <= rounds; round++) {
-    rd_kafka_t *all = make_producer(bootstrap, 0, "all", "5");
-    double all_rate = produce_rate(all, "bench-acks-all", records);
-    rd_kafka_destroy(all);
-    rd_kafka_t *idempotent = make_exactly_once_producer(bootstrap, NULL);
-    double idempotent_rate = produce_rate(idempotent, "bench-idempotent", records);
-    rd_kafka_destroy(idempotent);
-    rd_kafka_t *transactional = make_exactly_once_producer(bootstrap, "bench-transactional");
-    double transactional_rate_100ms =
-        transactional_rate(transactional, "bench-transactional", records, 100, idempotent_rate);
-    rd_kafka_destroy(transactional);
+    char load[32];
+    load_average(load, sizeof(load));
+    int reversed = round % 2 == 0;
+    double all_rate = 0, idempotent_rate = 0, transactional_rate_100ms = 0;
+    for (int step = 0; step < 3; step++) {
+      int which = reversed ? 2 - step : step;
+      if (which == 0) {
+        rd_kafka_t *all = make_producer(bootstrap, 0, "all", "5");
+        all_rate = produce_rate(all, "bench-acks-all", records);
+        rd_kafka_destroy(all);
+      } else if (which == 1) {
+        rd_kafka_t *idempotent = make_exactly_once_producer(bootstrap, NULL);
+        idempotent_rate = produce_rate(idempotent, "bench-idempotent", records);
+        last_idempotent_rate = idempotent_rate;
+        rd_kafka_destroy(idempotent);
+      } else {
+        /* Transactions hold what the idempotent producer delivers in 100 ms
+         * (its rate of this round, or of the last one when it runs first). */
+        rd_kafka_t *transactional = make_exactly_once_producer(bootstrap, "bench-transactional");
+        transactional_rate_100ms =
+            transactional_rate(transactional, "bench-transactional", records, 100,
+                               last_idempotent_rate > 0 ? last_idempotent_rate : 1000000);
+        rd_kafka_destroy(transactional);
+      }
+    }
     /* The client's own cost of idempotence: the same two producers against
      * librdkafka's in-memory mock cluster (no broker, no disk). */
     rd_kafka_t *mock_all = make_producer(NULL, 1, "all", "5");
@@ -255,14 +297,20 @@ static int exactly_once_rounds(const char *bootstrap, long records, int rounds) 
     rd_kafka_t *mock_idempotent = make_exactly_once_producer(NULL, NULL);
     double mock_idempotent_rate = produce_rate(mock_idempotent, "bench-idempotent", records);
     rd_kafka_destroy(mock_idempotent);
-    printf("round %d: acks=all %.0f rec/s, idempotent %.0f rec/s (ratio %.2f, goal >= 0.95), "
+    idempotent_ratios[round - 1] = idempotent_rate / all_rate;
+    transactional_ratios[round - 1] = transactional_rate_100ms / idempotent_rate;
+    mock_ratios[round - 1] = mock_idempotent_rate / mock_all_rate;
+    printf("round %d (load %s, %s): acks=all %.0f rec/s, idempotent %.0f rec/s (ratio %.2f, goal >= 0.95), "
            "transactional 100 ms %.0f rec/s (ratio to idempotent %.2f, goal >= 0.80); "
            "mock cluster: acks=all %.0f, idempotent %.0f rec/s (ratio %.2f)\n",
-           round, all_rate, idempotent_rate, idempotent_rate / all_rate, transactional_rate_100ms,
-           transactional_rate_100ms / idempotent_rate, mock_all_rate, mock_idempotent_rate,
-           mock_idempotent_rate / mock_all_rate);
+           round, load, reversed ? "transactional first" : "acks=all first", all_rate, idempotent_rate,
+           idempotent_ratios[round - 1], transactional_rate_100ms, transactional_ratios[round - 1], mock_all_rate,
+           mock_idempotent_rate, mock_ratios[round - 1]);
     fflush(stdout);
   }
+  print_summary("idempotent / acks=all", ", goal >= 0.95", idempotent_ratios, rounds);
+  print_summary("transactional 100 ms / idempotent", ", goal >= 0.80", transactional_ratios, rounds);
+  print_summary("mock cluster: idempotent / acks=all", "", mock_ratios, rounds);
   return 0;
 }
 
@@ -273,7 +321,14 @@ int main(int argc, char **argv) {
   }
   const char *bootstrap = argv[1];
   long records = atol(argv[2]);
-  if (argc == 5) return exactly_once_rounds(bootstrap, records, atoi(argv[4]));
+  if (argc == 5) {
+    int rounds = atoi(argv[4]);
+    if (rounds < 1) {
+      fprintf(stderr, "ROUNDS must be at least 1, not '%s'\n", argv[4]);
+      return 2;
+    }
+    return exactly_once_rounds(bootstrap, records, rounds);
+  }
 
   rd_kafka_t *mock = make_producer(NULL, 1, "1", "5");
   double mock_rate = produce_rate(mock, "bench-mock", records);

@@ -4,6 +4,9 @@
 // coordinator.
 #include "collect/kafka/broker/broker.h"
 
+#include <future>
+#include <vector>
+
 #include <spdlog/spdlog.h>
 
 namespace loch::kafka {
@@ -13,7 +16,7 @@ txn::TransactionEffects make_transaction_effects(Broker& broker) {
   effects.partition_exists = [&broker](const txn::TopicPartition& tp) {
     return broker.logs().partition(tp.topic, PartitionId(tp.partition)) != nullptr;
   };
-  effects.write_marker = [&broker](const txn::TopicPartition& tp, int64_t producer_id, int16_t producer_epoch,
+  effects.append_marker = [&broker](const txn::TopicPartition& tp, int64_t producer_id, int16_t producer_epoch,
                                    txn::ControlType type) -> Status {
     auto log = broker.logs().partition(tp.topic, PartitionId(tp.partition));
     if (!log) return Status::not_found(tp.topic + "-" + std::to_string(tp.partition) + " does not exist");
@@ -23,6 +26,25 @@ txn::TransactionEffects make_transaction_effects(Broker& broker) {
     // The LSO moved: wake read_committed fetches waiting for it.
     broker.data_arrived().notify();
     return Status::ok();
+  };
+  effects.sync_partitions = [&broker](const std::vector<txn::TopicPartition>& partitions) -> Status {
+    auto flush = [&broker](const txn::TopicPartition& tp) -> Status {
+      auto log = broker.logs().partition(tp.topic, PartitionId(tp.partition));
+      if (!log) return Status::not_found(tp.topic + "-" + std::to_string(tp.partition) + " does not exist");
+      return log->flush();
+    };
+    // The fsyncs of the other partitions run at the same time as the
+    // first's: a transaction over n partitions waits about one fsync.
+    std::vector<std::future<Status>> others;
+    for (size_t i = 1; i < partitions.size(); ++i) {
+      others.push_back(std::async(std::launch::async, flush, partitions[i]));
+    }
+    Status first = partitions.empty() ? Status::ok() : flush(partitions.front());
+    for (auto& other : others) {
+      Status s = other.get();
+      if (first.is_ok() && !s.is_ok()) first = s;
+    }
+    return first;
   };
   effects.commit_offsets = [&broker](const std::string& group,
                                      const std::map<txn::TopicPartition, txn::PendingOffset>& offsets) -> Status {

@@ -175,8 +175,6 @@ Result<AppendResult> ProducerStates::append_marker(const std::string& topic, int
     header->base_offset = appended->base_offset.value();
     slot->table.on_append(*header, type);
   }
-  // The coordinator records the transaction complete only after this.
-  LOCH_RETURN_IF_ERROR(log->flush());
   return result;
 }
 

@@ -68,9 +68,9 @@ class ProducerStates {
   ProducedAppend append(const std::string& topic, int32_t partition, const std::shared_ptr<PartitionLog>& log,
                         std::string_view batch, Durability durability, const BatchRewrite& rewrite = {});
 
-  // Appends a COMMIT or ABORT control batch for `producer_id` (always
-  // durable: the coordinator completes a transaction only after its markers
-  // are on disk).
+  // Appends a COMMIT or ABORT control batch for `producer_id`, without
+  // waiting for the disk: the coordinator fsyncs every partition of the
+  // transaction together afterwards, and completes it only then.
   Result<AppendResult> append_marker(const std::string& topic, int32_t partition,
                                      const std::shared_ptr<PartitionLog>& log, int64_t producer_id,
                                      int16_t producer_epoch, int32_t coordinator_epoch, ControlType type);

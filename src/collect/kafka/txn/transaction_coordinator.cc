@@ -39,11 +39,13 @@ Status TransactionCoordinator::load() {
   return Status::ok();
 }
 
-Status TransactionCoordinator::persist(TxnMetadata& txn, TxnState state) {
+Status TransactionCoordinator::persist(TxnMetadata& txn, TxnState state, TxnRecordDurability durability) {
   TxnMetadata updated = txn;
   updated.state = state;
   updated.last_update_ms = clock_();
-  LOCH_RETURN_IF_ERROR(store_.append(updated));
+  LOCH_RETURN_IF_ERROR(store_.append(updated, durability));
+  // A durable record carries every record appended before it.
+  unsynced_records_ = durability == TxnRecordDurability::kLater;
   txn = std::move(updated);
   return Status::ok();
 }
@@ -59,14 +61,25 @@ TxnError TransactionCoordinator::check_producer(const TxnMetadata* txn, int64_t 
 TxnError TransactionCoordinator::complete(TxnMetadata& txn) {
   const bool commit = txn.state == TxnState::kPrepareCommit;
   const ControlType type = commit ? ControlType::kCommit : ControlType::kAbort;
+  auto failed = [&](const TopicPartition& tp, const Status& s) {
+    spdlog::error("kafka: transaction '{}': cannot write the {} marker to {}-{}: {}", txn.transactional_id,
+                  commit ? "COMMIT" : "ABORT", tp.topic, tp.partition, s.message());
+    return TxnError::kKafkaStorageError;
+  };
+  // Every marker is appended first, then all are fsynced together: one
+  // fsync's wait for the whole transaction, not one per partition.
+  std::vector<TopicPartition> marked;
   for (const TopicPartition& tp : txn.partitions) {
     if (effects_.partition_exists && !effects_.partition_exists(tp)) continue;  // deleted since: nothing to mark
-    // The outcome is recorded (CompleteX) only after every marker is on disk.
-    if (Status s = effects_.write_marker(tp, txn.producer_id, txn.producer_epoch, type); !s.is_ok()) {
-      spdlog::error("kafka: transaction '{}': cannot write the {} marker to {}-{}: {}", txn.transactional_id,
-                    commit ? "COMMIT" : "ABORT", tp.topic, tp.partition, s.message());
-      return TxnError::kKafkaStorageError;
+    if (Status s = effects_.append_marker(tp, txn.producer_id, txn.producer_epoch, type); !s.is_ok()) {
+      return failed(tp, s);
     }
+    marked.push_back(tp);
+  }
+  // The outcome is recorded (CompleteX), and the offsets committed, only
+  // after every marker is on disk.
+  if (!marked.empty() && effects_.sync_partitions) {
+    if (Status s = effects_.sync_partitions(marked); !s.is_ok()) return failed(marked.front(), s);
   }
   if (commit) {
     for (const auto& [group, offsets] : txn.pending_offsets) {
@@ -82,7 +95,10 @@ TxnError TransactionCoordinator::complete(TxnMetadata& txn) {
   done.partitions.clear();
   done.pending_offsets.clear();
   done.start_ms = -1;
-  if (Status s = persist(done, commit ? TxnState::kCompleteCommit : TxnState::kCompleteAbort); !s.is_ok()) {
+  // Not waited for: lost in a crash, the PrepareX record before it has
+  // load() write the (already durable) markers again, which changes nothing.
+  if (Status s = persist(done, commit ? TxnState::kCompleteCommit : TxnState::kCompleteAbort, TxnRecordDurability::kLater);
+      !s.is_ok()) {
     spdlog::error("kafka: transaction '{}': cannot record its completion: {}", txn.transactional_id, s.message());
     return TxnError::kKafkaStorageError;
   }
@@ -269,6 +285,12 @@ TxnError TransactionCoordinator::end_txn(const std::string& transactional_id, in
 void TransactionCoordinator::tick() {
   std::lock_guard lock(mutex_);
   if (!loaded_) return;
+  if (unsynced_records_) {
+    // A completion record waits at most one tick for the disk, so that a
+    // crash soon after cannot replay a long-finished transaction's offsets.
+    if (Status s = store_.sync(); s.is_ok()) unsynced_records_ = false;
+    else spdlog::error("kafka: cannot fsync __transaction_state: {}; tried again at the next tick", s.message());
+  }
   const int64_t now = clock_();
   for (auto& [id, txn] : txns_) {
     if (txn.state != TxnState::kOngoing || txn.start_ms < 0 || now - txn.start_ms <= txn.timeout_ms) continue;

@@ -10,7 +10,11 @@
 // only after the markers are on disk (Kafka answers after PrepareX and
 // writes markers in the background, making the next AddPartitions wait
 // with CONCURRENT_TRANSACTIONS): a client sees the same outcomes, a little
-// later.
+// later. What EndTxn waits for is two fsyncs: PrepareX (the decision), then
+// the markers of every partition (appended first, then fsynced in
+// parallel). CompleteX is appended without waiting: the next record of the
+// log (or tick()) makes it durable, and if a crash loses it the PrepareX
+// before it makes load() write the markers again, which changes nothing.
 //
 // Fencing: InitProducerId for a known transactional.id bumps the epoch;
 // an Ongoing transaction of the old epoch is aborted first, its markers
@@ -59,19 +63,28 @@ enum class TxnError : int16_t {
   kProducerFenced = 90,
 };
 
+// When an appended transaction record must be on disk.
+enum class TxnRecordDurability {
+  kBeforeReturn,  // durable when append returns: the coordinator answers on it
+  kLater,         // durable with the next kBeforeReturn record or sync() (one log, in order)
+};
+
 // The transaction log: __transaction_state in the broker, a vector in tests.
 class TransactionStateStore {
  public:
   virtual ~TransactionStateStore() = default;
-  // Durable when it returns.
-  virtual Status append(const TxnMetadata& txn) = 0;
+  virtual Status append(const TxnMetadata& txn, TxnRecordDurability durability) = 0;
+  // Makes every record appended so far durable.
+  virtual Status sync() = 0;
   // Every record in log order.
   virtual Status replay(const std::function<void(TxnMetadata)>& visit) = 0;
 };
 
 struct TransactionEffects {
-  // Appends a COMMIT/ABORT marker to a partition; durable when it returns.
-  std::function<Status(const TopicPartition&, int64_t producer_id, int16_t producer_epoch, ControlType)> write_marker;
+  // Appends a COMMIT/ABORT marker to a partition, without waiting for the disk.
+  std::function<Status(const TopicPartition&, int64_t producer_id, int16_t producer_epoch, ControlType)> append_marker;
+  // Makes what was appended to these partitions durable (one fsync each, in parallel).
+  std::function<Status(const std::vector<TopicPartition>&)> sync_partitions;
   // Commits a transaction's offsets of one group to __consumer_offsets.
   std::function<Status(const std::string& group, const std::map<TopicPartition, PendingOffset>&)> commit_offsets;
   std::function<bool(const TopicPartition&)> partition_exists;
@@ -111,7 +124,8 @@ class TransactionCoordinator {
                              const std::string& group, const std::map<TopicPartition, PendingOffset>& offsets);
   TxnError end_txn(const std::string& transactional_id, int64_t producer_id, int16_t producer_epoch, bool commit);
 
-  // Aborts transactions open longer than their timeout.
+  // Aborts transactions open longer than their timeout, and makes
+  // completion records appended since the last tick durable.
   void tick();
 
   std::vector<TxnMetadata> list() const;
@@ -119,7 +133,8 @@ class TransactionCoordinator {
 
  private:
   TxnError check_producer(const TxnMetadata* txn, int64_t producer_id, int16_t producer_epoch) const;
-  Status persist(TxnMetadata& txn, TxnState state);
+  Status persist(TxnMetadata& txn, TxnState state,
+                 TxnRecordDurability durability = TxnRecordDurability::kBeforeReturn);
   // Writes the markers (and commits offsets), then records CompleteX.
   TxnError complete(TxnMetadata& txn);
   TxnError begin_if_needed(TxnMetadata& txn);
@@ -133,6 +148,7 @@ class TransactionCoordinator {
 
   mutable std::mutex mutex_;
   bool loaded_ = false;                        // guarded by mutex_
+  bool unsynced_records_ = false;              // guarded by mutex_: a kLater record not yet known durable
   std::map<std::string, TxnMetadata> txns_;    // guarded by mutex_
 };
 

@@ -9,9 +9,14 @@ namespace {
 
 class MemoryStore final : public TransactionStateStore {
  public:
-  Status append(const TxnMetadata& txn) override {
+  Status append(const TxnMetadata& txn, TxnRecordDurability durability) override {
     // Through the byte format, as the real store does.
     records.emplace_back(txn.transactional_id, encode_txn_value(txn));
+    if (durability == TxnRecordDurability::kBeforeReturn) durable = records.size();
+    return Status::ok();
+  }
+  Status sync() override {
+    durable = records.size();
     return Status::ok();
   }
   Status replay(const std::function<void(TxnMetadata)>& visit) override {
@@ -23,6 +28,7 @@ class MemoryStore final : public TransactionStateStore {
     return Status::ok();
   }
   std::vector<std::pair<std::string, std::string>> records;
+  size_t durable = 0;  // records[0, durable) are on "disk"
 };
 
 struct Marker {
@@ -30,6 +36,7 @@ struct Marker {
   int64_t producer_id;
   int16_t epoch;
   ControlType type;
+  bool synced;
 };
 
 class TransactionCoordinatorTest : public ::testing::Test {
@@ -42,8 +49,15 @@ class TransactionCoordinatorTest : public ::testing::Test {
   }
   void make_coordinator() {
     TransactionEffects effects;
-    effects.write_marker = [this](const TopicPartition& tp, int64_t pid, int16_t epoch, ControlType type) {
-      markers_.push_back({tp, pid, epoch, type});
+    effects.append_marker = [this](const TopicPartition& tp, int64_t pid, int16_t epoch, ControlType type) {
+      markers_.push_back({tp, pid, epoch, type, /*synced=*/false});
+      return Status::ok();
+    };
+    effects.sync_partitions = [this](const std::vector<TopicPartition>& partitions) {
+      ++sync_calls_;
+      for (Marker& marker : markers_) {
+        for (const TopicPartition& tp : partitions) marker.synced = marker.synced || marker.tp == tp;
+      }
       return Status::ok();
     };
     effects.commit_offsets = [this](const std::string& group, const std::map<TopicPartition, PendingOffset>& offsets) {
@@ -61,6 +75,7 @@ class TransactionCoordinatorTest : public ::testing::Test {
   std::unique_ptr<ProducerIdAllocator> ids_;
   std::unique_ptr<TransactionCoordinator> coordinator_;
   std::vector<Marker> markers_;
+  int sync_calls_ = 0;
   std::map<std::string, std::map<TopicPartition, int64_t>> committed_;
   int64_t now_ = 1000;
 };
@@ -138,7 +153,7 @@ TEST_F(TransactionCoordinatorTest, PreparedCommitIsCompletedOnLoad) {
   // A crash between PrepareCommit and the markers: the log ends with it.
   TxnMetadata prepared = *coordinator_->describe("t1");
   prepared.state = TxnState::kPrepareCommit;
-  ASSERT_TRUE(store_.append(prepared).is_ok());
+  ASSERT_TRUE(store_.append(prepared, TxnRecordDurability::kBeforeReturn).is_ok());
   make_coordinator();
   ASSERT_EQ(markers_.size(), 1u);
   EXPECT_EQ(markers_[0].type, ControlType::kCommit);
@@ -146,6 +161,44 @@ TEST_F(TransactionCoordinatorTest, PreparedCommitIsCompletedOnLoad) {
   // Producer ids survive: the same transactional id keeps its id.
   auto again = coordinator_->init_producer_id("t1", 60000, -1, -1);
   EXPECT_EQ(again.producer_id, init.producer_id);
+}
+
+TEST_F(TransactionCoordinatorTest, EndTxnWaitsForTheDecisionAndOneSyncOfAllMarkers) {
+  auto init = coordinator_->init_producer_id("t1", 60000, -1, -1);
+  coordinator_->add_partitions("t1", init.producer_id, init.producer_epoch, {{"out", 0}, {"out", 1}, {"out", 2}});
+  coordinator_->add_offsets("t1", init.producer_id, init.producer_epoch, "g");
+  coordinator_->txn_offset_commit("t1", init.producer_id, init.producer_epoch, "g", {{{"in", 0}, {17, -1, {}}}});
+  EXPECT_EQ(store_.durable, store_.records.size());  // what was answered is on disk
+  const size_t before_end = store_.records.size();
+  ASSERT_EQ(coordinator_->end_txn("t1", init.producer_id, init.producer_epoch, true), TxnError::kNone);
+  // PrepareCommit durable, the three markers fsynced by one call, then
+  // CompleteCommit appended without waiting.
+  ASSERT_EQ(store_.records.size(), before_end + 2);
+  EXPECT_EQ(store_.durable, before_end + 1);
+  EXPECT_EQ(decode_txn_value("t1", store_.records[before_end].second)->state, TxnState::kPrepareCommit);
+  EXPECT_EQ(decode_txn_value("t1", store_.records[before_end + 1].second)->state, TxnState::kCompleteCommit);
+  EXPECT_EQ(sync_calls_, 1);
+  ASSERT_EQ(markers_.size(), 3u);
+  for (const Marker& marker : markers_) EXPECT_TRUE(marker.synced);
+  // The next tick makes the completion durable.
+  coordinator_->tick();
+  EXPECT_EQ(store_.durable, store_.records.size());
+}
+
+TEST_F(TransactionCoordinatorTest, LostCompletionRecordWritesTheMarkersAgainOnLoad) {
+  auto init = coordinator_->init_producer_id("t1", 60000, -1, -1);
+  coordinator_->add_partitions("t1", init.producer_id, init.producer_epoch, {{"out", 0}});
+  coordinator_->add_offsets("t1", init.producer_id, init.producer_epoch, "g");
+  coordinator_->txn_offset_commit("t1", init.producer_id, init.producer_epoch, "g", {{{"in", 0}, {17, -1, {}}}});
+  ASSERT_EQ(coordinator_->end_txn("t1", init.producer_id, init.producer_epoch, true), TxnError::kNone);
+  // kill -9 before the next record or tick: only the durable prefix survives.
+  store_.records.resize(store_.durable);
+  committed_.clear();
+  make_coordinator();
+  ASSERT_EQ(markers_.size(), 2u);
+  EXPECT_EQ(markers_[1].type, ControlType::kCommit);
+  EXPECT_EQ(committed_["g"][(TopicPartition{"in", 0})], 17);
+  EXPECT_EQ(coordinator_->describe("t1")->state, TxnState::kCompleteCommit);
 }
 
 TEST_F(TransactionCoordinatorTest, TimeoutAboveTheMaximumIsRefused) {

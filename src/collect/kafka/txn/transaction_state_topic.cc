@@ -26,7 +26,7 @@ Result<std::unique_ptr<TransactionStateTopic>> TransactionStateTopic::open(LogMa
   return std::unique_ptr<TransactionStateTopic>(new TransactionStateTopic(logs));
 }
 
-Status TransactionStateTopic::append(const TxnMetadata& txn) {
+Status TransactionStateTopic::append(const TxnMetadata& txn, TxnRecordDurability durability) {
   auto log = logs_.partition(kTransactionStateTopic, PartitionId(0));
   if (!log) return Status::not_found(std::string(kTransactionStateTopic) + "-0 does not exist");
   RecordBatchHeader header;
@@ -38,10 +38,21 @@ Status TransactionStateTopic::append(const TxnMetadata& txn) {
   Record record;
   record.key = encode_txn_key(txn.transactional_id);
   record.value = encode_txn_value(txn);
-  // The coordinator answers the producer once this returns: on disk first.
-  auto appended = log->append(encode_record_batch(header, {record}), Durability::kSyncBeforeReturn);
+  // kBeforeReturn: the coordinator answers the producer once this returns,
+  // so on disk first (under the default flush.policy, as acks=all).
+  auto appended = log->append(encode_record_batch(header, {record}), Durability::kNoWait);
+  if (appended.is_ok() && durability == TxnRecordDurability::kBeforeReturn &&
+      log->flush_policy() == FlushPolicy::kEveryBatch) {
+    if (Status s = log->flush(); !s.is_ok()) return s.with_context(std::string("fsync of ") + kTransactionStateTopic);
+  }
   if (!appended.is_ok()) return appended.status().with_context(std::string("appending to ") + kTransactionStateTopic);
   return Status::ok();
+}
+
+Status TransactionStateTopic::sync() {
+  auto log = logs_.partition(kTransactionStateTopic, PartitionId(0));
+  if (!log) return Status::not_found(std::string(kTransactionStateTopic) + "-0 does not exist");
+  return log->flush();
 }
 
 Status TransactionStateTopic::replay(const std::function<void(TxnMetadata)>& visit) {

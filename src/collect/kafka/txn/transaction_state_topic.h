@@ -20,9 +20,10 @@ class TransactionStateTopic final : public TransactionStateStore {
   // Opens __transaction_state in `logs`, creating it when absent.
   static Result<std::unique_ptr<TransactionStateTopic>> open(LogManager& logs);
 
-  // One record, appended and fsynced before it returns (the coordinator
-  // answers the client after it).
-  Status append(const TxnMetadata& txn) override;
+  // One record; with kBeforeReturn fsynced before it returns (the
+  // coordinator answers the client after it).
+  Status append(const TxnMetadata& txn, TxnRecordDurability durability) override;
+  Status sync() override;
   // Bad records are skipped with a warning naming their offset.
   Status replay(const std::function<void(TxnMetadata)>& visit) override;
 

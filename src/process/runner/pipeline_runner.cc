@@ -15,6 +15,7 @@
 #include "process/pipeline/event_time_engine.h"
 #include "process/pipeline/state_store.h"
 #include "process/pipeline/txn_offsets.h"
+#include "process/runner/background_writer.h"
 #include "process/runner/interval_join_stage.h"
 #include "process/runner/lake_tables.h"
 #include "process/runner/partition_aligner.h"
@@ -83,6 +84,13 @@ class PipelineRun {
   Result<std::string> output_query();
   Result<AppendOutcome> commit_output(const Offsets& next_offsets);
   Status compact_small_files();
+  // Commits in the background (background_writer.h): append sinks of
+  // pipelines without event time.
+  // `query` with bronze's _ingested_at and _ingested_date (as of now) added.
+  std::string with_ingestion_columns(const std::string& query) const;
+  Status start_background_writer();
+  Status commit_in_background(const Offsets& next_offsets, BatchReport report);
+  Status finish_background_commit();
 
   const PipelineDefinition& definition_;
   const RunOptions& options_;
@@ -104,6 +112,15 @@ class PipelineRun {
   int64_t table_version_ = -1;
   int lock_fd_ = -1;
   int64_t batches_ = 0;
+  std::chrono::steady_clock::time_point batch_started_;
+  // The batch whose commit the writer is running, reported once it ends.
+  struct PendingBatch {
+    BatchReport report;
+    std::chrono::steady_clock::time_point started;
+  };
+  std::optional<PendingBatch> pending_;
+  // Last: destroyed first, finishing a commit in flight while the rest exists.
+  std::unique_ptr<BackgroundWriter> writer_;
 };
 
 Status PipelineRun::open() {
@@ -154,6 +171,7 @@ Status PipelineRun::open() {
   LOCH_ASSIGN_OR_RETURN(source_, source::KafkaSource::open(source_definition, source_options));
   LOCH_ASSIGN_OR_RETURN(Offsets start, sink_->committed_offsets(*connection_));
   LOCH_RETURN_IF_ERROR(source_->assign(start));
+  LOCH_RETURN_IF_ERROR(start_background_writer());
   // Partitions join the watermark with their first event, not before: the
   // aligner already keeps them in step, and a partition registered before
   // its first event would leave the watermark unset, letting the first late
@@ -209,15 +227,17 @@ Result<std::string> PipelineRun::output_query() {
   while (!query.empty() && (query.back() == ';' || std::isspace(static_cast<unsigned char>(query.back())))) {
     query.pop_back();
   }
-  if (definition_.sink.zone == "bronze") {
-    // Bronze keeps when each record landed, and is partitioned by that day.
-    pipeline::TimestampMs now = wall_clock_ms();
-    query = fmt::format(
-        "SELECT *, CAST(epoch_ms({0}) AS TIMESTAMPTZ) AS _ingested_at, CAST(epoch_ms({0}) AS DATE) AS _ingested_date "
-        "FROM ({1}) AS transformed",
-        now, query);
-  }
-  return query;
+  return with_ingestion_columns(query);
+}
+
+std::string PipelineRun::with_ingestion_columns(const std::string& query) const {
+  if (definition_.sink.zone != "bronze") return query;
+  // Bronze keeps when each record landed, and is partitioned by that day.
+  pipeline::TimestampMs now = wall_clock_ms();
+  return fmt::format(
+      "SELECT *, CAST(epoch_ms({0}) AS TIMESTAMPTZ) AS _ingested_at, CAST(epoch_ms({0}) AS DATE) AS _ingested_date "
+      "FROM ({1}) AS transformed",
+      now, query);
 }
 
 Status PipelineRun::process(const source::MicroBatch& batch) {
@@ -316,6 +336,7 @@ Status PipelineRun::process(const source::MicroBatch& batch) {
     LOCH_ASSIGN_OR_RETURN(int64_t late_right, join_->commit_late(connection, batch.next_offsets));
     report.late += late_right;
   }
+  if (writer_) return commit_in_background(batch.next_offsets, std::move(report));
   auto outcome = commit_output(batch.next_offsets);
   if (!outcome.is_ok()) return outcome.status().with_context("pipeline " + definition_.name);
   if (!outcome->skipped && engine_ && outcome->version != expected_version) {
@@ -404,6 +425,7 @@ Status PipelineRun::run() {
       batch = aligner->release();
     }
     if (!batch.records.empty()) {
+      batch_started_ = std::chrono::steady_clock::now();
       LOCH_RETURN_IF_ERROR(process(batch));
     } else if (engine_) {
       engine_->on_processing_time(wall_clock_ms());
@@ -415,7 +437,83 @@ Status PipelineRun::run() {
     // interval: once the topics are drained, wait for the next tick;
     // continuous: next_batch() itself waits for records.
     bool drained = static_cast<int64_t>(read) < definition_.source.max_batch_records;
+    // Nothing left to overlap the commit in flight with: report it now.
+    if (drained) LOCH_RETURN_IF_ERROR(finish_background_commit());
     if (trigger_.kind == TriggerDefinition::Kind::kInterval && drained) pause(trigger_.interval_ms);
+  }
+  return finish_background_commit();
+}
+
+// An append sink without event time commits batch N on the writer thread
+// while this thread reads, decodes, stages and transforms batch N+1. What
+// stays as it is: commits in batch order, each with its own batch's txn
+// offsets (a kill leaves the table at some batch's end, and the restart
+// resumes there); the _dlq table of batch N+1 may commit before the main
+// table's batch N, which is harmless as it skips rows before its own
+// offsets. Event-time pipelines commit in line: their state is
+// checkpointed under the version each commit creates, before it.
+Status PipelineRun::start_background_writer() {
+  if (engine_ || definition_.sink.mode != SinkDefinition::Mode::kAppend) return Status::ok();
+  LOCH_ASSIGN_OR_RETURN(writer_, BackgroundWriter::start(*database_));
+  return Status::ok();
+}
+
+Status PipelineRun::commit_in_background(const Offsets& next_offsets, BatchReport report) {
+  auto in_context = [this](Status status) { return status.with_context("pipeline " + definition_.name); };
+  // The output is kept in a table of its own, since the next batch replaces
+  // the staging tables: without a transform, the staged rows themselves
+  // (renamed, not copied); else the transform's result, computed here in
+  // batch order.
+  const std::string rows_table = "sink_rows_" + std::to_string(report.batch);
+  std::string rows_query = "SELECT * FROM " + rows_table;
+  if (definition_.sql.empty()) {
+    Status renamed = connection_->execute("ALTER TABLE batch_all RENAME TO " + rows_table);
+    if (!renamed.is_ok()) return in_context(renamed);
+    rows_query = with_ingestion_columns(rows_query);
+  } else {
+    Result<std::string> query = output_query();
+    if (!query.is_ok()) return in_context(query.status());
+    Status created = connection_->execute("CREATE TABLE " + rows_table + " AS " + *query);
+    if (!created.is_ok()) return in_context(created);
+  }
+  LOCH_RETURN_IF_ERROR(finish_background_commit());
+  pending_ = PendingBatch{std::move(report), batch_started_};
+  const int64_t compact_min_files = definition_.sink.compact_min_files;
+  DeltaAppendSink& sink = *sink_;
+  writer_->submit([&sink, rows_table, rows_query, next_offsets,
+                   compact_min_files](sql::Connection& connection) -> Result<AppendOutcome> {
+    auto appended = sink.append(connection, rows_query, next_offsets);
+    Status dropped = connection.execute("DROP TABLE IF EXISTS " + rows_table);
+    if (!appended.is_ok()) return appended.status();
+    if (!dropped.is_ok()) return dropped;
+    AppendOutcome outcome = *appended;
+    // Compaction (compact_small_files() above), here without state to checkpoint.
+    if (outcome.skipped || compact_min_files == 0) return outcome;
+    LOCH_ASSIGN_OR_RETURN(bool due, sink.has_small_files_to_compact(connection, compact_min_files));
+    if (!due) return outcome;
+    LOCH_ASSIGN_OR_RETURN(std::optional<int64_t> version, sink.compact_small_files(connection, compact_min_files));
+    if (version) outcome.version = *version;
+    return outcome;
+  });
+  return Status::ok();
+}
+
+// Waits for the commit in flight, if any, and reports its batch.
+Status PipelineRun::finish_background_commit() {
+  if (!writer_ || !writer_->busy()) return Status::ok();
+  Result<AppendOutcome> outcome = writer_->wait();
+  PendingBatch pending = std::move(*pending_);
+  pending_.reset();
+  if (!outcome.is_ok()) return outcome.status().with_context("pipeline " + definition_.name);
+  table_version_ = outcome->version;
+  BatchReport& report = pending.report;
+  report.rows = outcome->rows;
+  report.version = table_version_;
+  report.duration_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - pending.started).count();
+  if (options_.on_batch) {
+    report.high_watermarks = source_->high_watermarks();
+    options_.on_batch(report);
   }
   return Status::ok();
 }

@@ -19,9 +19,10 @@ EX="$REPO_ROOT/examples/streaming-first"
 cp -r "$EX/sql" "$PROJECT/"
 cp "$EX/pipelines/silver_customers.yaml" "$PROJECT/pipelines/"
 
-orders_source='source:
+orders_source() {  # max_batch_records
+  echo "source:
   topic: shop.orders
-  max_batch_records: 20
+  max_batch_records: $1
 format:
   type: jsonl
   columns:
@@ -29,9 +30,10 @@ format:
     customer_id: BIGINT
     category: VARCHAR
     amount: DOUBLE
-    ordered_at: TIMESTAMPTZ'
+    ordered_at: TIMESTAMPTZ"
+}
 cat >"$PROJECT/pipelines/silver_orders_tier.yaml" <<EOF
-$orders_source
+$(orders_source 500)
 sink:
   table: silver.orders_tier
 transform: >
@@ -39,7 +41,7 @@ transform: >
 EOF
 window_pipeline() {  # name table window emit
   cat >"$PROJECT/pipelines/$1.yaml" <<EOF
-$orders_source
+$(orders_source 20)
 sink:
   table: gold.$2
 options:
@@ -62,7 +64,7 @@ window_pipeline gold_session_final session_final '{type: session, gap: 3s}' fina
 window_pipeline gold_session_updates session_updates '{type: session, gap: 3s}' updates
 
 cat >"$PROJECT/pipelines/silver_orders_clicks.yaml" <<EOF
-$orders_source
+$(orders_source 300)
 sink:
   table: silver.orders_clicks
 options:

@@ -108,7 +108,7 @@ PY
   latency as (
     select c.pipeline, c.visible_ms - r.produced_ms as ms
     from produced r join commits c on c.partition = r.p and r.o >= c.from_offset and r.o < c.to_offset
-    where r.produced_ms >= (select t from start))
+    where r.produced_ms >= (select t from start)),
   figures as (
     select pipeline, count(*) as records, quantile_cont(ms, 0.5) as p50, quantile_cont(ms, 0.99) as p99, max(ms) as mx
     from latency group by pipeline)

@@ -118,7 +118,8 @@ Result<int64_t> DeltaAppendSink::version(sql::Connection& connection) const {
 }
 
 Result<AppendOutcome> DeltaAppendSink::append(sql::Connection& connection, const std::string& query,
-                                              const Offsets& next_offsets, bool skip_committed_rows) {
+                                              const Offsets& next_offsets, bool skip_committed_rows,
+                                              bool rows_materialized) {
   std::error_code ec;
   fs::create_directories(table_.root, ec);
   if (ec) return Status::io_error("sink " + table_.display_name + ": cannot create " + table_.root.string() + ": " + ec.message());
@@ -147,7 +148,9 @@ Result<AppendOutcome> DeltaAppendSink::append(sql::Connection& connection, const
   } else {
     metadata = txn.metadata();
   }
-  auto adds = delta::write_data_files(connection, table_.root, metadata, rows_query);
+  delta::DataWriteOptions write_options;
+  write_options.probe_single_partition = rows_materialized;
+  auto adds = delta::write_data_files(connection, table_.root, metadata, rows_query, write_options);
   if (!adds.is_ok()) return adds.status().with_context("sink " + table_.display_name);
   AppendOutcome outcome;
   int64_t bytes = 0;

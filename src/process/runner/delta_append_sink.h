@@ -64,8 +64,11 @@ class DeltaAppendSink {
 
   // Appends the rows of `query` (DuckDB SQL) with the txn actions of
   // `next_offsets`. JSON and UUID columns are stored as strings.
+  // `rows_materialized`: the query reads rows kept in a table, cheap to read
+  // twice, so a batch of one partition is written without DuckDB's
+  // partitioned write (delta::DataWriteOptions::probe_single_partition).
   Result<AppendOutcome> append(sql::Connection& connection, const std::string& query, const Offsets& next_offsets,
-                               bool skip_committed_rows = false);
+                               bool skip_committed_rows = false, bool rows_materialized = false);
 
   // Small files (doc/pipelines.md "Bronze file sizes"): each micro-batch
   // adds at least one file per partition it touches. True when a partition

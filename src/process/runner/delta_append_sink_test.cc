@@ -187,5 +187,37 @@ TEST_F(DeltaAppendSinkTest, ManyTinyBatchesAreCompactedWithEveryRowOnceAndTheOff
   EXPECT_FALSE(orders.has_small_files_to_compact(*connection_, 0).value());
 }
 
+TEST_F(DeltaAppendSinkTest, MaterializedRowsOfOnePartitionGoStraightIntoItsDirectory) {
+  DeltaAppendSink orders = sink();
+  ASSERT_TRUE(connection_->execute("CREATE TABLE one_day AS SELECT * FROM (" + records(0, 20) +
+                                   ") WHERE day = DATE '2026-01-01'").is_ok());
+  ASSERT_TRUE(connection_->execute("CREATE TABLE two_days AS " + records(20, 30)).is_ok());
+  auto first = orders.append(*connection_, "SELECT * FROM one_day", {{orders0_, 20}}, false, true);
+  ASSERT_TRUE(first.is_ok()) << first.status().to_string();
+  EXPECT_EQ(first->rows, 10);
+  delta::Snapshot table = snapshot();
+  ASSERT_EQ(table.files().size(), 1u);
+  EXPECT_EQ(table.files()[0].add.path.rfind("day=2026-01-01/part-", 0), 0u) << table.files()[0].add.path;
+  EXPECT_EQ(table.files()[0].add.partition_values.at("day"), std::optional<std::string>("2026-01-01"));
+  // Two days: the partitioned write, one file each.
+  auto second = orders.append(*connection_, "SELECT * FROM two_days", {{orders0_, 30}}, false, true);
+  ASSERT_TRUE(second.is_ok()) << second.status().to_string();
+  table = snapshot();
+  EXPECT_EQ(table.files().size(), 3u);
+  std::string files;
+  for (const auto& file : table.files()) files += (files.empty() ? "'" : ", '") + (root_ / file.add.path).string() + "'";
+  // The partition column is in the directory names only, as Delta wants it.
+  auto result = connection_->query("SELECT count(*), count(DISTINCT _offset) FROM read_parquet([" + files +
+                                   "], hive_partitioning = false)");
+  ASSERT_TRUE(result.is_ok()) << result.status().to_string();
+  auto chunk = std::move(result->next_chunk()).value();
+  EXPECT_EQ(chunk->column(0).values<int64_t>()[0], 20);
+  EXPECT_EQ(chunk->column(1).values<int64_t>()[0], 20);
+  auto columns = connection_->query("SELECT * FROM read_parquet('" + (root_ / table.files()[0].add.path).string() +
+                                    "', hive_partitioning = false) LIMIT 0");
+  ASSERT_TRUE(columns.is_ok());
+  for (size_t c = 0; c < columns->column_count(); ++c) EXPECT_NE(columns->column_name(c), "day");
+}
+
 }  // namespace
 }  // namespace loch::runner

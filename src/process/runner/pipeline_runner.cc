@@ -482,7 +482,7 @@ Status PipelineRun::commit_in_background(const Offsets& next_offsets, BatchRepor
   DeltaAppendSink& sink = *sink_;
   writer_->submit([&sink, rows_table, rows_query, next_offsets,
                    compact_min_files](sql::Connection& connection) -> Result<AppendOutcome> {
-    auto appended = sink.append(connection, rows_query, next_offsets);
+    auto appended = sink.append(connection, rows_query, next_offsets, false, /*rows_materialized=*/true);
     Status dropped = connection.execute("DROP TABLE IF EXISTS " + rows_table);
     if (!appended.is_ok()) return appended.status();
     if (!dropped.is_ok()) return dropped;

@@ -151,6 +151,37 @@ std::optional<json> stat_value(sql::Connection& connection, const DataType& type
   return std::nullopt;  // boolean, binary: Delta writers keep no bounds
 }
 
+// The one partition every row of `query` is in, as physical name ->
+// serialized value; empty when the rows span several partitions, or when a
+// value would need escaping as a directory name (then DuckDB's partitioned
+// write names the directories).
+Result<std::map<std::string, std::string>> probe_single_partition(sql::Connection& connection, const std::string& query,
+                                                                  const std::string& values_select,
+                                                                  const std::vector<std::string>& physical) {
+  std::map<std::string, std::string> partition;
+  LOCH_ASSIGN_OR_RETURN(auto result, connection.query("SELECT DISTINCT " + values_select + " FROM (" + query +
+                                                      ") AS loch_rows LIMIT 2"));
+  size_t rows = 0;
+  std::vector<std::string> values;
+  while (true) {
+    LOCH_ASSIGN_OR_RETURN(auto chunk, result.next_chunk());
+    if (!chunk) break;
+    rows += chunk->size();
+    if (rows > 1) return std::map<std::string, std::string>{};
+    for (size_t c = 0; c < physical.size(); ++c) values.emplace_back(chunk->column(c).string_at(0));
+  }
+  if (rows != 1) return partition;
+  for (size_t c = 0; c < physical.size(); ++c) {
+    const std::string& value = values[c];
+    if (value == kNullPartition) return std::map<std::string, std::string>{};
+    for (unsigned char ch : value) {
+      if (!std::isalnum(ch) && ch != '-' && ch != '_' && ch != '.') return std::map<std::string, std::string>{};
+    }
+    partition[physical[c]] = value;
+  }
+  return partition;
+}
+
 }  // namespace
 
 Result<std::string> serialized_partition_sql(const std::string& expr, const DataType& type) {
@@ -243,6 +274,8 @@ Result<std::vector<FileAction>> write_data_files(sql::Connection& connection, co
 
   std::string select;
   std::string partition_by;
+  std::string partition_values_select;  // the serialized partition values, for the probe
+  std::vector<std::string> partition_physical;
   json field_ids = json::object();
   std::map<std::string, const StructField*> by_physical;
   for (const auto& field : schema.fields) {
@@ -259,6 +292,8 @@ Result<std::vector<FileAction>> write_data_files(sql::Connection& connection, co
     if (is_partition(field)) {
       LOCH_ASSIGN_OR_RETURN(expr, serialized_partition_sql(value, field.type));
       partition_by += (partition_by.empty() ? "" : ", ") + sql_identifier(physical);
+      partition_values_select += (partition_values_select.empty() ? "" : ", ") + expr;
+      partition_physical.push_back(physical);
     } else if (mapped && field.metadata.contains("delta.columnMapping.id")) {
       field_ids[physical] = field.metadata["delta.columnMapping.id"];
     }
@@ -271,8 +306,31 @@ Result<std::vector<FileAction>> write_data_files(sql::Connection& connection, co
   // An absolute root, so that DuckDB reports absolute file names.
   std::error_code absolute_error;
   const fs::path root = fs::absolute(table_root, absolute_error).lexically_normal();
+  // One partition only: its directory is the target, the partition columns
+  // left out of the files as PARTITION_BY would.
+  fs::path target = root;
+  std::map<std::string, std::string> single_partition;
+  if (!partition_by.empty() && options.probe_single_partition) {
+    LOCH_ASSIGN_OR_RETURN(single_partition, probe_single_partition(connection, query, partition_values_select,
+                                                                   partition_physical));
+    if (!single_partition.empty()) {
+      select.clear();
+      for (const auto& field : schema.fields) {
+        if (is_partition(field)) continue;
+        const std::string physical = field.physical_name(mapped);
+        auto source = query_columns.find(ascii_lower(field.name));
+        LOCH_ASSIGN_OR_RETURN(std::string type, duckdb_type(field.type));
+        select += (select.empty() ? "" : ", ") +
+                  (source == query_columns.end() ? "CAST(NULL AS " + type + ")"
+                                                 : "CAST(loch_rows." + sql_identifier(source->second) + " AS " + type + ")") +
+                  " AS " + sql_identifier(physical);
+      }
+      for (const std::string& physical : partition_physical) target /= physical + "=" + single_partition.at(physical);
+      partition_by.clear();
+    }
+  }
   std::string copy = "COPY (SELECT " + select + " FROM (" + query + ") AS loch_rows) TO " +
-                     sql_string_literal(root.string()) +
+                     sql_string_literal(target.string()) +
                      " (FORMAT parquet, COMPRESSION snappy, RETURN_STATS true, FILENAME_PATTERN 'part-{uuid}', APPEND true";
   // DuckDB cannot rotate files of a partitioned write: there each write
   // makes one file per partition (and thread), which OPTIMIZE bin-packs.
@@ -314,6 +372,7 @@ Result<std::vector<FileAction>> write_data_files(sql::Connection& connection, co
       const int64_t size = chunk->column(2).values<int64_t>()[row];
       auto column_stats = read_nested_map(chunk->column(4), row);
       auto partition_keys = read_string_map(chunk->column(5), row);
+      for (const auto& [physical, value] : single_partition) partition_keys[physical] = value;
       if (count == 0) {
         std::error_code ec;
         fs::remove(file, ec);

@@ -36,6 +36,13 @@ struct DataWriteOptions {
   bool data_change = true;
   // Overrides delta.targetFileSize when set (bytes).
   std::optional<int64_t> target_file_size;
+  // Partitioned tables: first read the query's distinct partition values
+  // (the query runs twice, so only for queries over materialized rows).
+  // When every row is in one partition, as in a bronze micro-batch of one
+  // _ingested_date, its files are written straight into that partition's
+  // directory and cut at the target size, without DuckDB's partitioned
+  // write (which hashes every row and cannot cut files).
+  bool probe_single_partition = false;
 };
 
 // Writes the rows of `query` into new files under `table_root`. The query's

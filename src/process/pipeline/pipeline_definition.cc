@@ -581,6 +581,8 @@ Result<PipelineDefinition> parse_pipeline(const std::string& yaml_text, const fs
       return r.error(root["options"]["emit"], "options.emit",
                      "updates are upserts of windows: sink mode scd2 cannot take them (use append or merge)");
     }
+    // Updates go through the merge sink, which rewrites files itself.
+    if (definition.options.emit == EmitMode::kUpdates && definition.options.window) definition.sink.compact_min_files = 0;
     fs::path project_dir = file.parent_path().parent_path();
     if (root["transform"]) LOCH_RETURN_IF_ERROR(parse_transform(r, root["transform"], project_dir, definition.sql));
     return definition;

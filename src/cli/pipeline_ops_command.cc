@@ -34,6 +34,7 @@ struct ReplayOptions {
   std::optional<int64_t> from_offset;
   std::string from_time;
   std::string to_time;
+  std::string http;  // replay: through this `loch serve` instead of on the data directory
 };
 
 // One call of serve's pipelines API; an error answer becomes a Status with its message.
@@ -122,6 +123,26 @@ Result<runner::RunOptions> run_options_of(const ReplayOptions& options) {
 Status replay_command(const ReplayOptions& options) {
   if (options.from_offset.has_value() == !options.from_time.empty()) {
     return Status::invalid_argument("give one of --from-offset N and --from-time TIME");
+  }
+  if (!options.http.empty()) {
+    // Through serve: it holds the pipeline and refuses while it runs.
+    std::string query = "from-offset=" + std::to_string(options.from_offset.value_or(0));
+    if (!options.from_time.empty()) {
+      LOCH_ASSIGN_OR_RETURN(int64_t time_ms, parse_time_ms(options.from_time));
+      query = "from-time=" + std::to_string(time_ms);
+    }
+    LOCH_ASSIGN_OR_RETURN(json done,
+                          call_api(options.http, "POST", "/api/pipelines/" + options.name + "/replay?" + query));
+    auto text = [](const json& offsets) {
+      std::string out;
+      for (const auto& [partition, next] : offsets.items()) {
+        out += (out.empty() ? "" : ",") + partition + ":" + next.dump();
+      }
+      return out.empty() ? std::string("-") : out;
+    };
+    std::cout << options.name << " will resume at " << text(done["start"]) << " (was " << text(done["previous"])
+              << "; version " << done["version"].dump() << ")\n";
+    return Status::ok();
   }
   LOCH_ASSIGN_OR_RETURN(auto definition, find_pipeline(options));
   LOCH_ASSIGN_OR_RETURN(auto run_options, run_options_of(options));
@@ -239,6 +260,9 @@ void register_pipeline_ops_commands(CLI::App* pipeline_command, Settings& settin
   replay->add_option("--from-time", replay_options->from_time,
                      "Each partition restarts at its first record at or after this time (2026-11-25T08:00:00Z, "
                      "2026-11-25, or epoch ms)");
+  replay->add_option("--http", replay_options->http,
+                     "Replay through this `loch serve` (e.g. http://localhost:8080), which hosts the pipeline, "
+                     "instead of on --data-dir");
   add_kafka_client_options(replay, settings, replay_options->client);
   replay->callback([replay_options, &settings, exit_code] {
     *exit_code = run_kafka_command("pipeline replay", settings, replay_options->client,

@@ -112,6 +112,20 @@ sleep 2
 expect_eq "resumed at the end: nothing read twice" "$(sql "select count(*) from bronze.orders")" "$((3 * orders))"
 expect_contains "status shows it running" "$(ops status bronze_orders)" " running "
 
+# Replay through serve: refused while it runs (409), done once stopped; start reads again.
+set +e
+out=$("$LOCH" pipeline replay bronze_orders --from-offset 0 --http "$HTTP" --project "$PROJECT" 2>&1)
+code=$?
+set -e
+expect_eq "replay through serve of a running pipeline fails" "$code" "1"
+expect_contains "and says why" "$out" "pipeline bronze_orders is running: stop it first"
+ops stop bronze_orders >/dev/null
+out=$("$LOCH" pipeline replay bronze_orders --from-time 2000-01-01 --http "$HTTP" --project "$PROJECT")
+expect_contains "replay through serve" "$out" "bronze_orders will resume at shop.orders/0:0,shop.orders/1:0,shop.orders/2:0"
+ops start bronze_orders >/dev/null
+four_times() { [ "$(sql "select count(*) from bronze.orders")" = "$((4 * orders))" ]; }
+wait_for "the restarted pipeline read every order again" four_times
+
 stop_serve
 expect_eq "serve stops its pipelines and exits cleanly" "$SERVE_EXIT" "0"
 finish

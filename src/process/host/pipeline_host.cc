@@ -163,6 +163,21 @@ Status PipelineHost::stop(const std::string& name) {
   return Status::ok();
 }
 
+Result<ReplayOutcome> PipelineHost::replay(const std::string& name, const ReplayFrom& from) {
+  Slot* slot = find(name);
+  if (slot == nullptr) return Status::not_found("no pipeline '" + name + "' in this project");
+  std::lock_guard control(slot->control);
+  {
+    std::lock_guard lock(slot->mutex);
+    if (slot->status.state == PipelineState::kRunning) {
+      return Status::conflict("pipeline " + name + " is running: stop it first (loch pipeline stop " + name + ")");
+    }
+  }
+  // A run that ended by itself has released its lock; its thread is joined here.
+  if (slot->thread.joinable()) slot->thread.join();
+  return replay_pipeline(slot->definition, options_, from);
+}
+
 void PipelineHost::start_autostart() {
   for (const auto& slot : slots_) {
     if (slot->definition.autostart) (void)start(slot->definition.name);

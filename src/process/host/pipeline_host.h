@@ -26,6 +26,7 @@
 
 #include "common/result.h"
 #include "process/host/input_rate.h"
+#include "process/host/pipeline_replay.h"
 #include "process/pipeline/pipeline_definition.h"
 #include "process/runner/pipeline_runner.h"
 
@@ -83,6 +84,9 @@ class PipelineHost {
   Status start(const std::string& name);
   // Waits until the run has ended (at most one batch).
   Status stop(const std::string& name);
+  // Replays a stopped pipeline (pipeline_replay.h) with the host's options;
+  // Conflict while it runs.
+  Result<ReplayOutcome> replay(const std::string& name, const ReplayFrom& from);
   // Starts those whose definition says autostart (the default).
   void start_autostart();
   void stop_all();

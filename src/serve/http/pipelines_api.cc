@@ -1,5 +1,6 @@
 #include "serve/http/pipelines_api.h"
 
+#include <charconv>
 #include <ctime>
 
 #include <nlohmann/json.hpp>
@@ -60,6 +61,10 @@ HttpAnswer error(int status, const std::string& message) {
 
 HttpAnswer from_status(const Status& status) {
   if (status.code() == StatusCode::kNotFound) return error(404, status.message());
+  if (status.code() == StatusCode::kInvalidArgument) return error(400, status.message());
+  if (status.code() == StatusCode::kConflict || status.code() == StatusCode::kAborted) {
+    return error(409, status.message());
+  }
   return error(500, status.message());
 }
 
@@ -73,6 +78,55 @@ std::vector<std::string> split_path(const std::string& path) {
     at = slash + 1;
   }
   return parts;
+}
+
+// The value of `name` in the query string ("" when absent).
+std::string query_parameter(const std::string& target, const std::string& name) {
+  size_t question = target.find('?');
+  if (question == std::string::npos) return "";
+  std::string query = target.substr(question + 1);
+  size_t at = 0;
+  while (at <= query.size()) {
+    size_t amp = query.find('&', at);
+    if (amp == std::string::npos) amp = query.size();
+    std::string pair = query.substr(at, amp - at);
+    size_t eq = pair.find('=');
+    if (pair.substr(0, eq) == name && eq != std::string::npos) return pair.substr(eq + 1);
+    at = amp + 1;
+  }
+  return "";
+}
+
+Result<int64_t> whole_number(const std::string& text, const std::string& name) {
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
+    return Status::invalid_argument(name + ": '" + text + "' is not a whole number");
+  }
+  return value;
+}
+
+json offsets_object(const runner::Offsets& offsets) {
+  json out = json::object();
+  for (const auto& [partition, next] : offsets) out[partition.topic + "/" + std::to_string(partition.partition)] = next;
+  return out;
+}
+
+Result<json> replay(host::PipelineHost& host, const std::string& name, const std::string& target) {
+  std::string offset = query_parameter(target, "from-offset");
+  std::string time = query_parameter(target, "from-time");
+  if (offset.empty() == time.empty()) return Status::invalid_argument("give one of from-offset=N and from-time=MS");
+  host::ReplayFrom from;
+  if (!offset.empty()) {
+    LOCH_ASSIGN_OR_RETURN(from.offset, whole_number(offset, "from-offset"));
+  } else {
+    LOCH_ASSIGN_OR_RETURN(from.time_ms, whole_number(time, "from-time"));
+  }
+  LOCH_ASSIGN_OR_RETURN(host::ReplayOutcome outcome, host.replay(name, from));
+  return json{{"name", name},
+              {"previous", offsets_object(outcome.previous)},
+              {"start", offsets_object(outcome.start)},
+              {"version", outcome.version}};
 }
 
 }  // namespace
@@ -101,8 +155,15 @@ HttpAnswer PipelinesApi::handle(const HttpRequest& request) const {
     if (!get) return error(405, "use GET " + path);
   } else {
     const std::string& action = parts[3];
-    if (action != "start" && action != "stop") return error(404, "no such action: " + action + " (start, stop)");
+    if (action != "start" && action != "stop" && action != "replay") {
+      return error(404, "no such action: " + action + " (start, stop, replay)");
+    }
     if (request.method != "POST") return error(405, "use POST " + path);
+    if (action == "replay") {
+      auto replayed = replay(host_, name, request.target);
+      if (!replayed.is_ok()) return from_status(replayed.status());
+      return {200, "application/json", replayed->dump()};
+    }
     Status done = action == "start" ? host_.start(name) : host_.stop(name);
     if (!done.is_ok()) return from_status(done);
   }

@@ -4,14 +4,18 @@
 //   GET  /api/pipelines/<name>        status
 //   POST /api/pipelines/<name>/start  starts it (a running one is left alone); status
 //   POST /api/pipelines/<name>/stop   stops it after the batch in progress; status
+//   POST /api/pipelines/<name>/replay?from-offset=N | ?from-time=MS (epoch ms)
+//        a stopped pipeline resumes there next time (pipeline_replay.h); 409 while it runs;
+//        {"name", "previous": {"topic/partition": offset}, "start": {...}, "version"}
 //   GET  /metrics                     Prometheus text format (serve/metrics)
 //
 // A status is {"name", "state", "last_error", "topics", "sink", "started_at", "restarts", "batches",
 // "records", "rows", "late", "duplicates", "dlq", "input_rate",
 // "last_batch_duration_ms", "last_batch_at", "version", "watermark",
 // "lag", "partitions": [{"topic", "partition", "next_offset",
-// "high_watermark", "lag"}]}. Errors are {"error_code", "message"} with 404
-// (unknown pipeline or path) or 405 (wrong method).
+// "high_watermark", "lag"}]}. Errors are {"error_code", "message"} with 400
+// (a bad parameter), 404 (unknown pipeline or path), 405 (wrong method) or
+// 409 (a replay of a running pipeline).
 #pragma once
 
 #include <string>

@@ -63,3 +63,19 @@ TEST_F(PipelinesApiTest, MetricsInPrometheusFormat) {
 
 }  // namespace
 }  // namespace loch::serve::http
+
+namespace loch::serve::http {
+namespace {
+
+TEST_F(PipelinesApiTest, ReplayNeedsOneStartGivenAsANumber) {
+  EXPECT_EQ(api_.handle({"POST", "/api/pipelines/silver_orders/replay", ""}).status, 400);
+  EXPECT_EQ(api_.handle({"POST", "/api/pipelines/silver_orders/replay?from-offset=1&from-time=2", ""}).status, 400);
+  HttpAnswer bad = api_.handle({"POST", "/api/pipelines/silver_orders/replay?from-offset=ten", ""});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("from-offset: 'ten' is not a whole number"), std::string::npos);
+  EXPECT_EQ(api_.handle({"POST", "/api/pipelines/nope/replay?from-offset=0", ""}).status, 404);
+  EXPECT_EQ(api_.handle({"GET", "/api/pipelines/silver_orders/replay?from-offset=0", ""}).status, 405);
+}
+
+}  // namespace
+}  // namespace loch::serve::http

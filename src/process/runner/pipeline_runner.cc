@@ -241,6 +241,7 @@ std::string PipelineRun::with_ingestion_columns(const std::string& query) const 
 }
 
 Status PipelineRun::process(const source::MicroBatch& batch) {
+  const auto started = std::chrono::steady_clock::now();
   BatchReport report;
   report.pipeline = definition_.name;
   report.batch = ++batches_;
@@ -348,6 +349,8 @@ Status PipelineRun::process(const source::MicroBatch& batch) {
   if (!outcome->skipped) LOCH_RETURN_IF_ERROR(compact_small_files());
   report.rows = outcome->rows;
   report.version = table_version_;
+  report.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  if (options_.on_batch) report.high_watermarks = source_->high_watermarks();
   if (options_.on_batch) options_.on_batch(report);
   return Status::ok();
 }

@@ -185,19 +185,21 @@ Result<DmlOutcome> execute_merge(const MergeStatement& statement, sql::Connectio
                                          source_query);
   if (!materialized.is_ok()) return materialized.with_context(what + ": reading the source");
   const std::string source_sql = std::string("SELECT * FROM ") + kMergeSourceTable;
-  // Only the target files the source's keys can match (merge_pruning.h).
-  LOCH_ASSIGN_OR_RETURN(DmlContext context, begin(statement.target, connection, [&](const Snapshot& snapshot) {
-                          return merge_target_files(snapshot, connection, statement, source_sql);
-                        }));
-  const TableSchema& schema = context.txn.read_snapshot()->schema();
-  // Only target rows whose key is one of the source's, when that is all the
-  // clauses need (merge_key_filter.h).
+  // Only the target files the source's key range can match (merge_pruning.h),
+  // then only those holding one of its keys and, in them, only the rows
+  // whose key is one, when that is all the clauses need (merge_key_filter.h).
   std::unique_ptr<MergeKeyFilter> key_filter;
-  if (!context.files.empty()) {
-    auto built = MergeKeyFilter::build(schema, connection, statement, kMergeSourceTable);
-    if (!built.is_ok()) return built.status().with_context(what + ": reading the source's keys");
+  auto choose_files = [&](const Snapshot& snapshot) -> Result<std::vector<const LiveFile*>> {
+    LOCH_ASSIGN_OR_RETURN(auto files, merge_target_files(snapshot, connection, statement, source_sql));
+    if (files.empty()) return files;
+    auto built = MergeKeyFilter::build(snapshot.schema(), connection, statement, kMergeSourceTable);
+    if (!built.is_ok()) return built.status().with_context("reading the source's keys");
     key_filter = std::move(built).value();
-  }
+    if (key_filter) files = key_filter->files_that_may_match(snapshot, files);
+    return files;
+  };
+  LOCH_ASSIGN_OR_RETURN(DmlContext context, begin(statement.target, connection, choose_files));
+  const TableSchema& schema = context.txn.read_snapshot()->schema();
   const std::string target_rows =
       key_filter ? "(SELECT * FROM (" + context.located_scan + ") AS loch_t WHERE " + key_filter->predicate("loch_t") + ")"
                  : "(" + context.located_scan + ")";

@@ -4,7 +4,9 @@
 
 namespace loch::delta {
 
-IntegerKeySet::IntegerKeySet(const std::vector<int64_t>& keys) {
+IntegerKeySet::IntegerKeySet(const std::vector<int64_t>& keys) : sorted_(keys) {
+  std::sort(sorted_.begin(), sorted_.end());
+  sorted_.erase(std::unique(sorted_.begin(), sorted_.end()), sorted_.end());
   if (keys.empty()) {
     bit_count_ = 0;  // a bitmap of nothing: may_contain is always false
     return;
@@ -30,6 +32,11 @@ IntegerKeySet::IntegerKeySet(const std::vector<int64_t>& keys) {
     set(hash & mask_);
     set((hash >> 32) & mask_);
   }
+}
+
+bool IntegerKeySet::any_in_range(int64_t low, int64_t high) const {
+  auto first = std::lower_bound(sorted_.begin(), sorted_.end(), low);
+  return first != sorted_.end() && *first <= high;
 }
 
 }  // namespace loch::delta

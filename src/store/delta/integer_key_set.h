@@ -3,7 +3,8 @@
 //
 // It never answers no for a key it holds; it may answer yes for a key it
 // does not hold (the MERGE join that follows checks exactly, see
-// merge_key_filter.h). Two layouts:
+// merge_key_filter.h). It also tells whether a range of keys (a file's
+// min/max statistics) holds any key. Two layouts for the per-row test:
 //   - a bitmap over [min, max] when that range is small (at most
 //     kMaxBitmapBits bits, or 64 bits per key): exact, one memory access;
 //   - otherwise a Bloom filter of 16 bits per key with two probes (about
@@ -32,8 +33,11 @@ class IntegerKeySet {
     return ((bits_[first >> 6] >> (first & 63)) & 1) && ((bits_[second >> 6] >> (second & 63)) & 1);
   }
 
+  // True when some key lies in [low, high] (exact: the keys are kept sorted).
+  bool any_in_range(int64_t low, int64_t high) const;
+
   bool exact() const { return bitmap_; }
-  size_t memory_bytes() const { return bits_.size() * sizeof(uint64_t); }
+  size_t memory_bytes() const { return bits_.size() * sizeof(uint64_t) + sorted_.size() * sizeof(int64_t); }
 
  private:
   // A 64-bit finalizer (MurmurHash3's fmix64): neighbouring keys land far apart.
@@ -52,6 +56,7 @@ class IntegerKeySet {
   uint64_t bit_count_ = 0;  // bitmap: bits over [min, max]
   uint64_t mask_ = 0;       // Bloom filter: its size in bits - 1 (a power of two)
   std::vector<uint64_t> bits_;
+  std::vector<int64_t> sorted_;  // the keys, sorted and unique
 };
 
 }  // namespace loch::delta

@@ -1,6 +1,8 @@
 #include "store/delta/merge_key_filter.h"
 
+#include <charconv>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 #include "common/ascii.h"
@@ -107,6 +109,39 @@ bool is_duckdb_integer(std::string_view type) {
   return false;
 }
 
+std::optional<int64_t> parse_integer(const std::string& text) {
+  int64_t value = 0;
+  const char* end = text.data() + text.size();
+  auto [rest, error] = std::from_chars(text.data(), end, value);
+  if (error != std::errc() || rest != end) return std::nullopt;
+  return value;
+}
+
+// The file's minValues/maxValues of a top-level integer column, when both
+// are recorded (PROTOCOL.md "Per-file Statistics"; a deletion vector leaves
+// them valid bounds of the remaining rows).
+std::optional<std::pair<int64_t, int64_t>> integer_bounds(const FileAction& add, const std::string& physical) {
+  nlohmann::json parsed;
+  const nlohmann::json* stats = nullptr;
+  if (add.stats_parsed && add.stats_parsed->is_object()) {
+    stats = &*add.stats_parsed;
+  } else if (add.stats) {
+    parsed = nlohmann::json::parse(*add.stats, nullptr, false);
+    if (parsed.is_object()) stats = &parsed;
+  }
+  if (!stats) return std::nullopt;
+  auto bound = [&](const char* which) -> std::optional<int64_t> {
+    auto values = stats->find(which);
+    if (values == stats->end() || !values->is_object()) return std::nullopt;
+    auto value = values->find(physical);
+    if (value == values->end() || !value->is_number_integer()) return std::nullopt;
+    return value->get<int64_t>();
+  };
+  auto low = bound("minValues"), high = bound("maxValues");
+  if (!low || !high) return std::nullopt;
+  return std::make_pair(*low, *high);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<MergeKeyFilter>> MergeKeyFilter::build(const TableSchema& schema, sql::Connection& connection,
@@ -154,8 +189,8 @@ Result<std::unique_ptr<MergeKeyFilter>> MergeKeyFilter::build(const TableSchema&
     KeySetRegistry& sets = registry();
     std::lock_guard lock(sets.mutex);
     const int64_t id = sets.next_id++;
-    sets.sets.emplace(id, std::move(set));
-    return std::unique_ptr<MergeKeyFilter>(new MergeKeyFilter(id, field->name));
+    sets.sets.emplace(id, set);
+    return std::unique_ptr<MergeKeyFilter>(new MergeKeyFilter(id, std::move(set), field->name));
   }
   return std::unique_ptr<MergeKeyFilter>();
 }
@@ -164,6 +199,36 @@ MergeKeyFilter::~MergeKeyFilter() {
   KeySetRegistry& sets = registry();
   std::lock_guard lock(sets.mutex);
   sets.sets.erase(set_id_);
+}
+
+std::vector<const LiveFile*> MergeKeyFilter::files_that_may_match(const Snapshot& snapshot,
+                                                                  const std::vector<const LiveFile*>& files) const {
+  const StructField* field = nullptr;
+  for (const auto& candidate : snapshot.schema().fields) {
+    if (candidate.name == target_column_) field = &candidate;
+  }
+  if (!field) return files;
+  const bool column_mapping = snapshot.column_mapping() != ColumnMappingMode::kNone;
+  const std::string physical = field->physical_name(column_mapping);
+  bool is_partition = false;
+  for (const auto& column : snapshot.metadata().partition_columns) {
+    if (ascii_lower(column) == ascii_lower(field->name)) is_partition = true;
+  }
+  std::vector<const LiveFile*> kept;
+  for (const LiveFile* file : files) {
+    if (is_partition) {
+      auto value = file->add.partition_values.find(physical);
+      if (value == file->add.partition_values.end()) value = file->add.partition_values.find(field->name);
+      // A null partition value (absent or empty) matches no key.
+      if (value == file->add.partition_values.end() || !value->second || value->second->empty()) continue;
+      const std::optional<int64_t> key = parse_integer(*value->second);
+      if (!key || set_->may_contain(*key)) kept.push_back(file);
+      continue;
+    }
+    const std::optional<std::pair<int64_t, int64_t>> bounds = integer_bounds(file->add, physical);
+    if (!bounds || set_->any_in_range(bounds->first, bounds->second)) kept.push_back(file);
+  }
+  return kept;
 }
 
 std::string MergeKeyFilter::predicate(const std::string& row_alias) const {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <limits>
 #include <random>
 
@@ -36,13 +37,24 @@ TEST(IntegerKeySet, SparseKeysUseABloomFilterThatNeverMissesAKey) {
   int false_positives = 0;
   for (int i = 0; i < 100'000; ++i) false_positives += set.may_contain(static_cast<int64_t>(random())) ? 1 : 0;
   EXPECT_LT(false_positives, 3'000);
-  EXPECT_LE(set.memory_bytes(), keys.size() * 4);
+  EXPECT_LE(set.memory_bytes(), keys.size() * (8 + 4));  // sorted keys + the filter (under 32 bits a key)
 }
 
 TEST(IntegerKeySet, EmptySetHoldsNothing) {
   IntegerKeySet set({});
   EXPECT_FALSE(set.may_contain(0));
   EXPECT_FALSE(set.may_contain(-1));
+  EXPECT_FALSE(set.any_in_range(std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()));
+}
+
+TEST(IntegerKeySet, RangesHoldAKeyExactly) {
+  IntegerKeySet set({40, 10, 10, 5'000'000'000'000});
+  EXPECT_TRUE(set.any_in_range(10, 10));
+  EXPECT_TRUE(set.any_in_range(0, 100));
+  EXPECT_FALSE(set.any_in_range(11, 39));
+  EXPECT_FALSE(set.any_in_range(41, 4'999'999'999'999));
+  EXPECT_TRUE(set.any_in_range(41, 5'000'000'000'000));
+  EXPECT_FALSE(set.any_in_range(5'000'000'000'001, std::numeric_limits<int64_t>::max()));
 }
 
 class MergeKeyFilterTest : public sql::testing::LakeSessionTest {
@@ -86,9 +98,10 @@ class MergeKeyFilterTest : public sql::testing::LakeSessionTest {
     EXPECT_EQ(scalar("SELECT count(*) FROM bronze.t"), scalar("SELECT count(*) FROM expected"));
   }
   std::unique_ptr<MergeKeyFilter> filter_for(const std::string& source_select, const std::string& on,
-                                             MergeClause::Match match = MergeClause::Match::kMatched) {
+                                             MergeClause::Match match = MergeClause::Match::kMatched,
+                                             const std::string& table = "t") {
     run("CREATE OR REPLACE TEMP TABLE filter_source AS " + source_select);
-    auto snapshot = Snapshot::load(session_->lake_dir() / "bronze" / "t", session_->connection());
+    auto snapshot = Snapshot::load(session_->lake_dir() / "bronze" / table, session_->connection());
     EXPECT_TRUE(snapshot.is_ok());
     MergeStatement statement;
     statement.target.alias = "t";
@@ -119,6 +132,40 @@ TEST_F(MergeKeyFilterTest, BuiltOnlyForIntegerKeysWithoutNotMatchedBySource) {
   // A key set lives as long as its filter.
   filter.reset();
   EXPECT_FALSE(session_->run("SELECT count(*) FROM (SELECT * FROM bronze.t) AS loch_t WHERE " + predicate).is_ok());
+}
+
+TEST_F(MergeKeyFilterTest, SkipsFilesHoldingNoSourceKey) {
+  run("CREATE TABLE bronze.f (id BIGINT, p INT) PARTITIONED BY (p) "
+      "TBLPROPERTIES ('delta.autoOptimize.autoCompact' = 'false')");
+  // Four files: ids 0-99 in partition 0, 100-199 in partition 1, ...
+  for (int f = 0; f < 4; ++f) {
+    run("INSERT INTO bronze.f SELECT i, " + std::to_string(f) + " FROM range(" + std::to_string(f * 100) + ", " +
+        std::to_string(f * 100 + 100) + ") r(i)");
+  }
+  auto snapshot = Snapshot::load(session_->lake_dir() / "bronze" / "f", session_->connection());
+  ASSERT_TRUE(snapshot.is_ok());
+  std::vector<const LiveFile*> files;
+  for (const auto& file : snapshot->files()) files.push_back(&file);
+  ASSERT_EQ(files.size(), 4u);
+  auto first_ids = [&](const std::vector<const LiveFile*>& kept) {
+    std::vector<std::string> partitions;
+    for (const LiveFile* file : kept) partitions.push_back(file->add.partition_values.at("p").value_or("null"));
+    std::sort(partitions.begin(), partitions.end());
+    return partitions;
+  };
+  using Parts = std::vector<std::string>;
+  // The key range 5..395 spans every file; only the first and last hold a key.
+  auto by_id = filter_for("SELECT * FROM (VALUES (5), (395)) v(id)", "t.id = s.id", MergeClause::Match::kMatched, "f");
+  ASSERT_NE(by_id, nullptr);
+  EXPECT_EQ(first_ids(by_id->files_that_may_match(*snapshot, files)), (Parts{"0", "3"}));
+  auto between = filter_for("SELECT 250 AS id", "t.id = s.id", MergeClause::Match::kMatched, "f");
+  EXPECT_EQ(first_ids(between->files_that_may_match(*snapshot, files)), (Parts{"2"}));
+  auto none = filter_for("SELECT 1000 AS id", "t.id = s.id", MergeClause::Match::kMatched, "f");
+  EXPECT_TRUE(none->files_that_may_match(*snapshot, files).empty());
+  // A partition column key: the partition values decide.
+  auto by_partition = filter_for("SELECT * FROM (VALUES (1), (2), (7)) v(p)", "t.p = s.p", MergeClause::Match::kMatched, "f");
+  ASSERT_NE(by_partition, nullptr);
+  EXPECT_EQ(first_ids(by_partition->files_that_may_match(*snapshot, files)), (Parts{"1", "2"}));
 }
 
 TEST_F(MergeKeyFilterTest, MergeMatchesTheSameRowsAsDuckDb) {

@@ -42,15 +42,16 @@ std::optional<DataFileIdentity> identify_data_file(const std::string& path);
 struct PhysicalColumn {
   std::string name;
   // DuckDB's type name, as DESCRIBE prints it; empty when DuckDB was not
-  // asked because no conversion depends on it (the scan then casts to the
-  // Delta type, which DuckDB drops when the types are equal).
+  // asked (no conversion depends on it) and the footer's encoding is not a
+  // plain one (parquet_footer.h): the scan then casts to the Delta type,
+  // which DuckDB drops when the types are equal.
   std::string type;
 };
 
 // The columns every file has, when all `files` have the same Parquet schema
 // (names, physical and logical types, repetition, field ids), as
 // read_parquet(first file, <read_options>) describes them, or by name only
-// when the footer shows no timestamp column (ParquetSchema::plain_column_names). nullopt when the
+// when the footer shows no timestamp column (ParquetSchema::plain_columns). nullopt when the
 // schemas differ or a footer could not be read: the caller then reads with
 // union_by_name, which reports unreadable files itself.
 std::optional<std::vector<PhysicalColumn>> shared_physical_schema(sql::Connection& connection,

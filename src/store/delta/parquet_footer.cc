@@ -166,7 +166,37 @@ struct Element {
   std::string name;
   int64_t num_children = 0;
   bool timestamp = false;  // any encoding of a timestamp
+  int64_t physical_type = -1;
+  int64_t converted_type = -1;
+  bool has_logical_type = false;
 };
+
+// Physical types (parquet.thrift Type) and the UTF8 converted type.
+constexpr int64_t kPhysicalBoolean = 0;
+constexpr int64_t kPhysicalInt32 = 1;
+constexpr int64_t kPhysicalInt64 = 2;
+constexpr int64_t kPhysicalFloat = 4;
+constexpr int64_t kPhysicalDouble = 5;
+constexpr int64_t kPhysicalByteArray = 6;
+constexpr int64_t kConvertedUtf8 = 0;
+
+// DuckDB's type for the unambiguous plain encodings (how DuckDB's reader
+// maps them); empty for everything else.
+std::string plain_duckdb_type(const Element& element) {
+  if (element.num_children != 0) return "";
+  if (element.converted_type == -1 && !element.has_logical_type) {
+    switch (element.physical_type) {
+      case kPhysicalBoolean: return "BOOLEAN";
+      case kPhysicalInt32: return "INTEGER";
+      case kPhysicalInt64: return "BIGINT";
+      case kPhysicalFloat: return "FLOAT";
+      case kPhysicalDouble: return "DOUBLE";
+      default: return "";
+    }
+  }
+  if (element.physical_type == kPhysicalByteArray && element.converted_type == kConvertedUtf8) return "VARCHAR";
+  return "";
+}
 
 // The value of an i32 field's encoded bytes (zigzag varint).
 int64_t decode_i32(std::string_view value) {
@@ -192,14 +222,17 @@ bool append_element(CompactReader& reader, bool is_root, std::string& text, Elem
       uint64_t length = 0;
       if (name.read_varint(length)) element.name = std::string(value.substr(name.position()));
     } else if (id == kElementType && type == kI32) {
-      element.timestamp = element.timestamp || decode_i32(value) == kInt96;
+      element.physical_type = decode_i32(value);
+      element.timestamp = element.timestamp || element.physical_type == kInt96;
     } else if (id == kElementNumChildren && type == kI32) {
       element.num_children = decode_i32(value);
     } else if (id == kElementConvertedType && type == kI32) {
       const int64_t converted = decode_i32(value);
+      element.converted_type = converted;
       element.timestamp =
           element.timestamp || converted == kConvertedTimestampMillis || converted == kConvertedTimestampMicros;
     } else if (id == kElementLogicalType && type == kStruct) {
+      element.has_logical_type = true;
       CompactReader logical(value);
       int16_t member = 0;
       uint8_t member_type = 0;
@@ -217,8 +250,8 @@ bool append_element(CompactReader& reader, bool is_root, std::string& text, Elem
 // The names of the root's children, skipping each child's own subtree;
 // nullopt when a top-level column is a timestamp, two names differ only in
 // case, or the tree does not add up.
-std::optional<std::vector<std::string>> plain_column_names(const std::vector<Element>& elements) {
-  std::vector<std::string> names;
+std::optional<std::vector<ParquetColumn>> plain_columns(const std::vector<Element>& elements) {
+  std::vector<ParquetColumn> names;
   std::vector<std::string> lower_names;
   size_t index = 1;
   for (int64_t child = 0; child < elements[0].num_children; ++child) {
@@ -230,7 +263,7 @@ std::optional<std::vector<std::string>> plain_column_names(const std::vector<Ele
     for (const auto& seen : lower_names) {
       if (seen == lower) return std::nullopt;
     }
-    names.push_back(column.name);
+    names.push_back({column.name, plain_duckdb_type(column)});
     lower_names.push_back(std::move(lower));
     // Pass the column's subtree: `pending` elements of it still to pass.
     int64_t pending = 1;
@@ -266,7 +299,7 @@ std::optional<ParquetSchema> parse_parquet_schema(std::string_view footer) {
       if (!append_element(reader, i == 0, schema.text, element)) return std::nullopt;
       elements.push_back(std::move(element));
     }
-    schema.plain_column_names = plain_column_names(elements);
+    schema.plain_columns = plain_columns(elements);
     return schema;
   }
 }

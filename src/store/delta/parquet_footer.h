@@ -22,18 +22,27 @@
 
 namespace loch::delta {
 
+struct ParquetColumn {
+  std::string name;
+  // DuckDB's type when the encoding is one of the plain unambiguous ones
+  // (BOOLEAN, INT32, INT64, FLOAT, DOUBLE without annotation; BYTE_ARRAY as
+  // UTF8): "BOOLEAN", "INTEGER", "BIGINT", "FLOAT", "DOUBLE", "VARCHAR".
+  // Empty otherwise.
+  std::string duckdb_type;
+};
+
 struct ParquetSchema {
   // A canonical text of the schema: every field of every SchemaElement with
   // its id and encoded value, in file order, except the root element's name
   // (which only says which writer wrote the file). Equal texts mean equal
   // physical schemas.
   std::string text;
-  // The top-level column names, when they alone tell a scan what it needs:
+  // The top-level columns, when their names tell a scan what it needs:
   // no top-level column is a timestamp of any encoding (INT96, TIMESTAMP
   // logical or converted type: whether DuckDB reads it as an instant or a
   // wall clock decides the scan's conversion) and no two names differ only
   // in case (DuckDB would rename one). nullopt otherwise: ask DuckDB.
-  std::optional<std::vector<std::string>> plain_column_names;
+  std::optional<std::vector<ParquetColumn>> plain_columns;
 };
 
 // The schema of a FileMetaData; nullopt when `footer` is not a well-formed

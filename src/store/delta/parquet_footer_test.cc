@@ -48,8 +48,10 @@ TEST(ParquetFooter, TheRootsNameDoesNotMatterAColumnsNameDoes) {
   EXPECT_EQ(spark, duckdb);
   EXPECT_NE(spark, renamed);
   auto schema = parse_parquet_schema(footer("spark_schema", "x"));
-  ASSERT_TRUE(schema->plain_column_names.has_value());
-  EXPECT_EQ(*schema->plain_column_names, std::vector<std::string>{"x"});
+  ASSERT_TRUE(schema->plain_columns.has_value());
+  ASSERT_EQ(schema->plain_columns->size(), 1u);
+  EXPECT_EQ((*schema->plain_columns)[0].name, "x");
+  EXPECT_EQ((*schema->plain_columns)[0].duckdb_type, "INTEGER");
 }
 
 TEST(ParquetFooter, MalformedFootersAreRefused) {
@@ -107,12 +109,15 @@ TEST_F(ParquetFooterFiles, ColumnNamesAreTopLevelOnlyAndNotGivenWhenATimestampNe
   auto nested = write_schema("n.parquet", "SELECT 1 AS a, {'x': 1, 'y': [{'z': 2}]} AS s, [1, 2] AS l, "
                                           "MAP {'k': 1} AS m, 'v' AS b");
   ASSERT_TRUE(nested.has_value());
-  ASSERT_TRUE(nested->plain_column_names.has_value());
-  EXPECT_EQ(*nested->plain_column_names, (std::vector<std::string>{"a", "s", "l", "m", "b"}));
-  EXPECT_FALSE(write_schema("t.parquet", "SELECT 1 AS a, TIMESTAMP '2024-01-01' AS t")->plain_column_names);
-  EXPECT_FALSE(write_schema("tz.parquet", "SELECT TIMESTAMPTZ '2024-01-01 00:00:00+00' AS t")->plain_column_names);
+  ASSERT_TRUE(nested->plain_columns.has_value());
+  std::string columns;
+  for (const auto& column : *nested->plain_columns) columns += column.name + ":" + column.duckdb_type + " ";
+  // DuckDB annotates its integers (INT(32, signed)), so only the string's type is plain.
+  EXPECT_EQ(columns, "a: s: l: m: b:VARCHAR ");
+  EXPECT_FALSE(write_schema("t.parquet", "SELECT 1 AS a, TIMESTAMP '2024-01-01' AS t")->plain_columns);
+  EXPECT_FALSE(write_schema("tz.parquet", "SELECT TIMESTAMPTZ '2024-01-01 00:00:00+00' AS t")->plain_columns);
   // A timestamp inside a struct is converted by DuckDB's own cast: names suffice.
-  EXPECT_TRUE(write_schema("st.parquet", "SELECT {'t': TIMESTAMP '2024-01-01'} AS s")->plain_column_names);
+  EXPECT_TRUE(write_schema("st.parquet", "SELECT {'t': TIMESTAMP '2024-01-01'} AS s")->plain_columns);
 }
 
 TEST_F(ParquetFooterFiles, MissingShortAndForeignFilesAreRefused) {
@@ -134,7 +139,7 @@ TEST_F(ParquetFooterFiles, AgreesWithDuckDBOnEveryConformanceDataFile) {
   const fs::path root = env ? fs::path(env) : fs::path("/work/shared/testdata/delta");
   if (!fs::exists(root)) GTEST_SKIP() << root << " not present";
   std::map<std::string, std::string> mine;  // path -> text
-  std::map<std::string, std::vector<std::string>> plain;  // path -> plain_column_names
+  std::map<std::string, std::vector<ParquetColumn>> plain;  // path -> plain_columns
   for (const auto& entry : fs::recursive_directory_iterator(root)) {
     const std::string path = entry.path().string();
     if (!entry.is_regular_file() || entry.path().extension() != ".parquet" ||
@@ -143,7 +148,7 @@ TEST_F(ParquetFooterFiles, AgreesWithDuckDBOnEveryConformanceDataFile) {
     }
     if (auto schema = read_parquet_schema(path)) {
       mine[path] = schema->text;
-      if (schema->plain_column_names) plain[path] = *schema->plain_column_names;
+      if (schema->plain_columns) plain[path] = *schema->plain_columns;
     }
   }
   ASSERT_GT(mine.size(), 500u);
@@ -173,25 +178,38 @@ TEST_F(ParquetFooterFiles, AgreesWithDuckDBOnEveryConformanceDataFile) {
   }
   for (const auto& [text, theirs] : mine_to_duckdb) EXPECT_EQ(theirs.size(), 1u) << *theirs.begin() << "\n----\n" << *theirs.rbegin();
   for (const auto& [text, ours] : duckdb_to_mine) EXPECT_EQ(ours.size(), 1u) << text;
-  // Where the footer gives the column names, they are DESCRIBE's, and no
-  // top-level column is a timestamp.
+  // Where the footer gives the columns, their names are DESCRIBE's, so are
+  // the types it gives, and no top-level column is a timestamp.
   ASSERT_GT(plain.size(), 300u);
-  for (const auto& [path, names] : plain) {
+  size_t typed = 0;
+  for (const auto& [path, columns] : plain) {
     auto described = connection_->query("DESCRIBE SELECT * FROM read_parquet(" + sql_string_literal(path) +
                                         ", hive_partitioning = false, binary_as_string = false)");
     ASSERT_TRUE(described.is_ok()) << path;
-    std::vector<std::string> theirs;
+    std::vector<std::string> names, theirs, types, their_types;
+    for (const auto& column : columns) {
+      names.push_back(column.name);
+      types.push_back(column.duckdb_type);
+      typed += column.duckdb_type.empty() ? 0 : 1;
+    }
     while (true) {
       auto chunk = described->next_chunk();
       ASSERT_TRUE(chunk.is_ok());
       if (!*chunk) break;
       for (size_t row = 0; row < (*chunk)->size(); ++row) {
         theirs.emplace_back((*chunk)->column(0).string_at(row));
+        their_types.emplace_back((*chunk)->column(1).string_at(row));
         EXPECT_FALSE(std::string((*chunk)->column(1).string_at(row)).starts_with("TIMESTAMP")) << path;
       }
     }
     EXPECT_EQ(names, theirs) << path;
+    for (size_t i = 0; i < types.size() && i < their_types.size(); ++i) {
+      if (!types[i].empty()) {
+        EXPECT_EQ(types[i], their_types[i]) << path << " column " << names[i];
+      }
+    }
   }
+  EXPECT_GT(typed, 500u);
 }
 
 }  // namespace

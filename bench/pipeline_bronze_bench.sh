@@ -62,10 +62,12 @@ for r in $(seq 1 "$rounds"); do
   if [ -z "$best_copy" ] || [ "$ns" -lt "$best_copy" ]; then best_copy=$ns; fi
 done
 
-awk -v rows="$rows" -v p="$best_pipeline" -v c="$best_copy" 'BEGIN {
+# The machine's load, since the ratio moves with it on shared machines.
+load=$(cut -d' ' -f1-3 /proc/loadavg)
+awk -v load="$load" -v rows="$rows" -v p="$best_pipeline" -v c="$best_copy" 'BEGIN {
   pr = rows / (p / 1e9); cr = rows / (c / 1e9);
   printf "pipeline_bronze_bench: %d rows (shop.clicks, 3 partitions)\n", rows;
   printf "  loch pipeline run bronze_clicks (Kafka -> Delta bronze): %.0f rows/s (%.2f s, whole process)\n", pr, p / 1e9;
   printf "  DuckDB COPY of the same rows to Parquet:                 %.0f rows/s (%.2f s)\n", cr, c / 1e9;
-  printf "  ratio: %.2fx (goal >= 0.45x)\n", pr / cr;
+  printf "  ratio: %.2fx (goal >= 0.45x), load average %s\n", pr / cr, load;
 }'

@@ -72,6 +72,10 @@ expect_contains "metrics: watermark of the event-time pipeline" "$metrics" \
   'loch_pipeline_watermark_seconds{pipeline="silver_orders"}'
 expect_contains "metrics: late" "$metrics" 'loch_pipeline_late_records_total{pipeline="silver_orders"}'
 expect_contains "metrics: dlq" "$metrics" 'loch_pipeline_dlq_records_total{pipeline="silver_orders"}'
+expect_contains "metrics: lag of the event-time pipeline" "$metrics" \
+  'loch_pipeline_lag_records{pipeline="silver_orders",topic="shop.orders",partition="2"}'
+expect_contains "metrics: batch duration of the event-time pipeline" "$metrics" \
+  'loch_pipeline_last_batch_duration_seconds{pipeline="silver_orders"}'
 
 # A running pipeline refuses a replay: its lock is held by serve.
 set +e
@@ -79,7 +83,8 @@ out=$("$LOCH" pipeline replay bronze_orders --from-offset 0 --project "$PROJECT"
 code=$?
 set -e
 expect_eq "replay of a running pipeline fails" "$code" "1"
-expect_contains "and says why" "$out" "pipeline bronze_orders is running"
+expect_contains "and says why" "$out" "pipeline bronze_orders is already running on $DATA"
+expect_contains "and what to do" "$out" "stop it first (loch pipeline stop bronze_orders)"
 
 expect_eq "stop" "$(ops stop bronze_orders)" "bronze_orders stopped"
 expect_contains "status shows it stopped" "$(ops status bronze_orders)" " stopped "

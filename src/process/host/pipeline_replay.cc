@@ -1,16 +1,14 @@
 #include "process/host/pipeline_replay.h"
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 
 #include "process/pipeline/event_time_engine.h"
 #include "process/pipeline/state_store.h"
 #include "process/pipeline/txn_offsets.h"
 #include "process/runner/delta_append_sink.h"
+#include "process/runner/pipeline_lock.h"
 #include "process/source/kafka_source.h"
 #include "store/delta/transaction.h"
 #include "store/sql/database.h"
@@ -21,25 +19,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The lock `loch pipeline run` and hosted runs hold (pipeline_runner.cc):
-// held while the offsets change, so no run commits under the old ones.
-class PipelineLock {
+// The pipeline's run lock (pipeline_lock.h), held while the offsets
+// change, so that no run commits under the old ones.
+class HeldLock {
  public:
-  ~PipelineLock() {
+  ~HeldLock() {
     if (fd_ >= 0) ::close(fd_);
   }
   Status acquire(const fs::path& data_dir, const std::string& pipeline) {
-    fs::path dir = data_dir / "state";
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) return Status::io_error("cannot create " + dir.string() + ": " + ec.message());
-    fs::path path = dir / (pipeline + ".lock");
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) return Status::from_errno("open " + path.string(), errno);
-    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-      return Status::aborted("pipeline " + pipeline + " is running on " + data_dir.string() + " (" + path.string() +
-                             " is locked): stop it first (loch pipeline stop " + pipeline + ")");
+    auto fd = runner::acquire_pipeline_lock(data_dir, pipeline);
+    if (fd.status().code() == StatusCode::kAborted) {
+      return Status::aborted(fd.status().message() + ": stop it first (loch pipeline stop " + pipeline + ")");
     }
+    if (!fd.is_ok()) return fd.status();
+    fd_ = *fd;
     return Status::ok();
   }
 
@@ -96,7 +89,7 @@ Result<PipelinePosition> pipeline_position(const pipeline::PipelineDefinition& d
 
 Result<ReplayOutcome> replay_pipeline(const pipeline::PipelineDefinition& definition,
                                       const runner::RunOptions& options, const ReplayFrom& from) {
-  PipelineLock lock;
+  HeldLock lock;
   LOCH_RETURN_IF_ERROR(lock.acquire(options.data_dir, definition.name));
   ReplayOutcome outcome;
   LOCH_ASSIGN_OR_RETURN(outcome.start, resolve_offsets(definition, options, from));

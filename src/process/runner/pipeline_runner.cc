@@ -19,6 +19,7 @@
 #include "process/runner/interval_join_stage.h"
 #include "process/runner/lake_tables.h"
 #include "process/runner/partition_aligner.h"
+#include "process/runner/pipeline_lock.h"
 #include "process/runner/staging_tables.h"
 #include "process/runner/window_upserts.h"
 #include "process/sink/cdc_sink.h"
@@ -184,17 +185,7 @@ Status PipelineRun::open() {
 // checkpoints. The lock is a flock held by the open file, released by the
 // kernel when the process ends, however it ends.
 Status PipelineRun::lock_pipeline() {
-  fs::path dir = options_.data_dir / "state";
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) return Status::io_error("cannot create " + dir.string() + ": " + ec.message());
-  fs::path path = dir / (definition_.name + ".lock");
-  lock_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd_ < 0) return Status::from_errno("open " + path.string(), errno);
-  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-    return Status::aborted("pipeline " + definition_.name + " is already running on " + options_.data_dir.string() +
-                           " (" + path.string() + " is locked)");
-  }
+  LOCH_ASSIGN_OR_RETURN(lock_fd_, acquire_pipeline_lock(options_.data_dir, definition_.name));
   return Status::ok();
 }
 

@@ -47,8 +47,7 @@ Result<std::string> seal_batch(kafka::RecordBatchHeader header, std::string_view
 ContractEnforcer::ContractEnforcer(kafka::LogManager& logs, SchemaSource& source, NowMs now_ms)
     : logs_(logs), checker_(source), now_ms_(now_ms ? std::move(now_ms) : NowMs(system_now_ms)) {}
 
-ContractDecision ContractEnforcer::check_batch(const std::string& topic, int32_t partition, std::string_view bytes,
-                                               kafka::Durability durability) {
+ContractDecision ContractEnforcer::check_batch(const std::string& topic, int32_t partition, std::string_view bytes) {
   ContractDecision decision;
   auto description = logs_.describe_topic(topic);
   if (!description) return decision;
@@ -123,7 +122,9 @@ ContractDecision ContractEnforcer::check_batch(const std::string& topic, int32_t
     return decision;
   }
   decision.write_dead_letters = [this, dlq = dead_letter_topic(topic), encoded = std::move(letters).value(),
-                                 durability] { return append_dead_letters(dlq, encoded, durability); };
+                                 written = decision.dead_letters_written] {
+    return append_dead_letters(dlq, encoded, *written);
+  };
 
   // An idempotent or transactional producer's batch keeps its offset range,
   // hence its sequence range (base sequence + lastOffsetDelta): the
@@ -192,7 +193,7 @@ Result<std::string> ContractEnforcer::dead_letter_batch(const std::string& topic
 }
 
 Status ContractEnforcer::append_dead_letters(const std::string& dlq, std::string_view batch,
-                                             kafka::Durability durability) {
+                                             kafka::DeadLettersWritten& written) {
   auto log = logs_.partition(dlq, PartitionId(0));
   if (!log) {
     Status created = logs_.create_topic(dlq, 1);
@@ -203,10 +204,12 @@ Status ContractEnforcer::append_dead_letters(const std::string& dlq, std::string
     if (!log) return Status::io_error(fmt::format("dead-letter topic {} has no partition 0", dlq));
     spdlog::info("contracts: created dead-letter topic {}", dlq);
   }
-  auto appended = log->append(batch, durability);
+  auto appended = log->append(batch, kafka::Durability::kNoWait);
   if (!appended.is_ok()) {
     return Status::io_error(fmt::format("cannot append to dead-letter topic {}: {}", dlq, appended.status().message()));
   }
+  written.log = log;
+  written.end = appended->last_offset.value() + 1;
   return Status::ok();
 }
 

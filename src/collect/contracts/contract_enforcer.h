@@ -33,8 +33,7 @@ class ContractEnforcer final : public kafka::RecordContract {
   // `logs` and `source` must outlive the enforcer.
   ContractEnforcer(kafka::LogManager& logs, SchemaSource& source, NowMs now_ms = {});
 
-  kafka::ContractDecision check_batch(const std::string& topic, int32_t partition, std::string_view batch,
-                                      kafka::Durability durability) override;
+  kafka::ContractDecision check_batch(const std::string& topic, int32_t partition, std::string_view batch) override;
 
  private:
   // The batch for `<topic>.dlq`: the bad records with the dead-letter headers.
@@ -42,8 +41,9 @@ class ContractEnforcer final : public kafka::RecordContract {
                                         const kafka::RecordBatchHeader& header,
                                         const std::vector<kafka::RecordView>& records,
                                         const std::vector<std::pair<size_t, Violation>>& bad);
-  // Appends it, creating the dead-letter topic (one partition) on first use.
-  Status append_dead_letters(const std::string& dlq, std::string_view batch, kafka::Durability durability);
+  // Appends it without waiting for the disk, creating the dead-letter topic
+  // (one partition) on first use; `written` says where it ended.
+  Status append_dead_letters(const std::string& dlq, std::string_view batch, kafka::DeadLettersWritten& written);
 
   kafka::LogManager& logs_;
   ContractChecker checker_;

@@ -102,7 +102,7 @@ TEST_F(ContractEnforcerTest, DlqPolicyDivertsBadRecordsWithTheirReasonAndKeepsTh
   create("dlq");
   ContractEnforcer enforcer(*logs_, source_, [] { return int64_t{1700000000000}; });
   std::string batch = kafka::make_record_batch(mixed(), 1000);
-  ContractDecision d = enforcer.check_batch("orders", 0, batch, kafka::Durability::kSyncBeforeReturn);
+  ContractDecision d = enforcer.check_batch("orders", 0, batch);
   ASSERT_EQ(d.action, Action::kReplace) << d.status.message();
   ASSERT_EQ(d.violations.size(), 2u);
   EXPECT_EQ(d.violations[0].batch_index, 1);
@@ -111,6 +111,14 @@ TEST_F(ContractEnforcerTest, DlqPolicyDivertsBadRecordsWithTheirReasonAndKeepsTh
   EXPECT_EQ(logs_->partition("orders.dlq", PartitionId(0)), nullptr) << "checking writes nothing";
   ASSERT_TRUE(d.write_dead_letters);
   ASSERT_TRUE(d.write_dead_letters().is_ok());
+  // Appended without an fsync of its own (it runs under the partition's
+  // lock): the decision says what an acks=all answer must wait for.
+  auto dlq = logs_->partition("orders.dlq", PartitionId(0));
+  ASSERT_NE(dlq, nullptr);
+  EXPECT_EQ(d.dead_letters_written->log, dlq);
+  EXPECT_EQ(d.dead_letters_written->end, dlq->log_end_offset().value());
+  EXPECT_EQ(d.dead_letters_written->end, 2);
+  EXPECT_LT(dlq->flushed_offset().value(), d.dead_letters_written->end);
 
   auto log = logs_->partition("orders", PartitionId(0));
   ASSERT_TRUE(log->append(d.kept).is_ok());
@@ -142,7 +150,7 @@ TEST_F(ContractEnforcerTest, RejectPolicyNamesEveryBadRecordAndDivertsNothing) {
   create("reject");
   ContractEnforcer enforcer(*logs_, source_);
   ContractDecision d =
-      enforcer.check_batch("orders", 0, kafka::make_record_batch(mixed(), 1000), kafka::Durability::kNoWait);
+      enforcer.check_batch("orders", 0, kafka::make_record_batch(mixed(), 1000));
   ASSERT_EQ(d.action, Action::kReject);
   ASSERT_EQ(d.violations.size(), 2u);
   EXPECT_EQ(d.violations[1].batch_index, 3);
@@ -164,7 +172,7 @@ TEST_F(ContractEnforcerTest, CompressedBatchesAreRebuiltWithTheSameCodec) {
   header->write_to(batch.data());
   kafka::put_be32(batch.data() + kafka::RecordBatchHeader::kCrcPos, kafka::compute_batch_crc(batch));
 
-  ContractDecision d = enforcer.check_batch("orders", 0, batch, kafka::Durability::kNoWait);
+  ContractDecision d = enforcer.check_batch("orders", 0, batch);
   ASSERT_EQ(d.action, Action::kReplace) << d.status.message();
   auto kept_header = kafka::validate_record_batch(d.kept);
   ASSERT_TRUE(kept_header.is_ok()) << kept_header.status().message();
@@ -180,15 +188,14 @@ TEST_F(ContractEnforcerTest, AllBadPlainBatchesAreSkippedAndGoodBatchesPassUntou
   create("dlq");
   ContractEnforcer enforcer(*logs_, source_);
   ContractDecision all_bad = enforcer.check_batch(
-      "orders", 0, kafka::make_record_batch({{"a", std::string("junk")}}, 1), kafka::Durability::kNoWait);
+      "orders", 0, kafka::make_record_batch({{"a", std::string("junk")}}, 1));
   EXPECT_EQ(all_bad.action, Action::kSkip);
   ASSERT_TRUE(all_bad.write_dead_letters().is_ok());
   EXPECT_EQ(records_of("orders.dlq").size(), 1u);
 
   int lookups_before = source_.subject_lookups;
   for (int i = 0; i < 3; ++i) {
-    ContractDecision ok = enforcer.check_batch("orders", 0, kafka::make_record_batch({{"k", good_value(i)}}, 1),
-                                               kafka::Durability::kNoWait);
+    ContractDecision ok = enforcer.check_batch("orders", 0, kafka::make_record_batch({{"k", good_value(i)}}, 1));
     EXPECT_EQ(ok.action, Action::kAppend);
     EXPECT_FALSE(ok.write_dead_letters);
   }
@@ -219,7 +226,7 @@ TEST_F(ContractEnforcerTest, IdempotentBatchesKeepTheirSequenceRangeAndRetriesDi
   // The produce path (broker/produce_handler.cc): check, then append through
   // the producer state with the dead letters written just before.
   auto produce = [&](const std::string& batch) {
-    ContractDecision d = enforcer.check_batch("orders", 0, batch, kafka::Durability::kNoWait);
+    ContractDecision d = enforcer.check_batch("orders", 0, batch);
     EXPECT_EQ(d.action, Action::kReplace) << d.status.message();
     EXPECT_TRUE(d.keeps_offset_range);
     kafka::txn::BatchRewrite rewrite{kafka::OffsetGaps::kAllowed, std::move(d.write_dead_letters)};
@@ -227,7 +234,7 @@ TEST_F(ContractEnforcerTest, IdempotentBatchesKeepTheirSequenceRangeAndRetriesDi
   };
 
   std::string first = idempotent_batch(7, 0, {good_value(0), good_value(1, 2), good_value(2)});
-  ContractDecision d = enforcer.check_batch("orders", 0, first, kafka::Durability::kNoWait);
+  ContractDecision d = enforcer.check_batch("orders", 0, first);
   auto kept = kafka::validate_record_batch(d.kept);
   ASSERT_TRUE(kept.is_ok()) << kept.status().message();
   EXPECT_EQ(kept->producer_id, 7);
@@ -273,7 +280,7 @@ TEST_F(ContractEnforcerTest, TransactionalBatchesStayTransactionalAndTheirDeadLe
   header->write_to(batch.data());
   kafka::put_be32(batch.data() + kafka::RecordBatchHeader::kCrcPos, kafka::compute_batch_crc(batch));
 
-  ContractDecision d = enforcer.check_batch("orders", 0, batch, kafka::Durability::kNoWait);
+  ContractDecision d = enforcer.check_batch("orders", 0, batch);
   ASSERT_EQ(d.action, Action::kReplace) << d.status.message();
   auto kept = kafka::validate_record_batch(d.kept);
   ASSERT_TRUE(kept.is_ok()) << kept.status().message();
@@ -295,12 +302,12 @@ TEST_F(ContractEnforcerTest, TopicsWithoutAContractAndAnUnreadyRegistry) {
   create("reject");
   ContractEnforcer enforcer(*logs_, source_);
   std::string junk = kafka::make_record_batch({{"a", std::string("junk")}}, 1);
-  EXPECT_EQ(enforcer.check_batch("free", 0, junk, kafka::Durability::kNoWait).action, Action::kAppend);
+  EXPECT_EQ(enforcer.check_batch("free", 0, junk).action, Action::kAppend);
   source_.up = false;
-  ContractDecision waiting = enforcer.check_batch("orders", 0, junk, kafka::Durability::kNoWait);
+  ContractDecision waiting = enforcer.check_batch("orders", 0, junk);
   EXPECT_EQ(waiting.action, Action::kFail);
   EXPECT_EQ(waiting.status.code(), StatusCode::kAborted);
-  EXPECT_EQ(enforcer.check_batch("free", 0, junk, kafka::Durability::kNoWait).action, Action::kAppend);
+  EXPECT_EQ(enforcer.check_batch("free", 0, junk).action, Action::kAppend);
 }
 
 TEST(TopicContract, ConfigNamesAndTopicNameStrategyDefaults) {

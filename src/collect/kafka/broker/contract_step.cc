@@ -8,11 +8,11 @@
 namespace loch::kafka {
 
 ContractStep apply_record_contract(Broker& broker, const std::string& topic, int32_t partition, std::string_view& batch,
-                                   Durability durability, ContractDecision& decision,
+                                   ContractDecision& decision,
                                    ProduceResponse::PartitionProduceResponse& out) {
   RecordContract* contract = broker.record_contract();
   if (contract == nullptr) return ContractStep::kAppend;
-  decision = contract->check_batch(topic, partition, batch, durability);
+  decision = contract->check_batch(topic, partition, batch);
   switch (decision.action) {
     case ContractDecision::Action::kAppend: return ContractStep::kAppend;
     case ContractDecision::Action::kReplace:

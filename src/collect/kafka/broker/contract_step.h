@@ -18,9 +18,10 @@ enum class ContractStep {
 
 // `decision` receives the contract's answer: for kAppend and kSkip its
 // write_dead_letters (if set) must run once before the batch is appended
-// (or instead, for kSkip), and keeps_offset_range says how to append.
+// (or instead, for kSkip), and keeps_offset_range says how to append;
+// dead_letters_written then says what an acks=all answer must wait for.
 ContractStep apply_record_contract(Broker& broker, const std::string& topic, int32_t partition, std::string_view& batch,
-                                   Durability durability, ContractDecision& decision,
+                                   ContractDecision& decision,
                                    ProduceResponse::PartitionProduceResponse& out);
 
 }  // namespace loch::kafka

@@ -46,11 +46,13 @@ struct DiskWait {
 };
 
 // Appends without waiting for the disk; under acks=all (and the default
-// flush.policy) `on_disk` is set to what the answer must wait for, which
-// also covers a retried batch whose original may not be on disk yet.
+// flush.policy) `on_disk` receives what the answer must wait for: the
+// partition's log (which also covers a retried batch whose original may not
+// be on disk yet) and the dead-letter topic's, when the contract diverted
+// records there.
 PartitionResponse append_partition(Broker& broker, const std::string& topic, int32_t index,
                                    const std::optional<std::string>& records, Durability durability,
-                                   DiskWait& on_disk) {
+                                   std::vector<DiskWait>& on_disk) {
   PartitionResponse out;
   out.index = index;
   auto log = broker.logs().partition(topic, PartitionId(index));
@@ -63,16 +65,26 @@ PartitionResponse append_partition(Broker& broker, const std::string& topic, int
   bool first = true;
   int64_t appended_end = -1;  // one past the last offset appended (or answered as a duplicate)
   std::optional<KafkaError> refusal;
+  // Dead letters appended for this partition's batches: an acks=all answer
+  // waits for them as for the batches (one fsync through the last of them).
+  DiskWait dead_letters;
+  auto note_dead_letters = [&dead_letters](const DeadLettersWritten& written) {
+    if (!written.log) return;
+    if (dead_letters.log && dead_letters.log != written.log) return;  // one dead-letter topic per topic
+    dead_letters.log = written.log;
+    dead_letters.end = std::max(dead_letters.end, written.end);
+  };
   if (status.is_ok()) {
     for (std::string_view batch : *batches) {
       // The topic's data contract (contract_step.h) may refuse the batch,
       // or divert bad records to <topic>.dlq and leave the rest to append.
       ContractDecision decision;
-      ContractStep step = apply_record_contract(broker, topic, index, batch, durability, decision, out);
+      ContractStep step = apply_record_contract(broker, topic, index, batch, decision, out);
       if (step == ContractStep::kRefused) return out;
       if (step == ContractStep::kSkip) {
         if (decision.write_dead_letters) status = decision.write_dead_letters();
         if (!status.is_ok()) break;
+        note_dead_letters(*decision.dead_letters_written);
         continue;
       }
       // Through the producer state: sequence checks and de-duplication for
@@ -82,6 +94,7 @@ PartitionResponse append_partition(Broker& broker, const std::string& topic, int
       rewrite.gaps = decision.keeps_offset_range ? OffsetGaps::kAllowed : OffsetGaps::kRefused;
       rewrite.before_append = std::move(decision.write_dead_letters);
       auto appended = broker.producer_states().append(topic, index, log, batch, Durability::kNoWait, rewrite);
+      note_dead_letters(*decision.dead_letters_written);
       refusal = producer_refusal(appended.verdict);
       if (!appended.status.is_ok() || refusal) {
         status = refusal ? Status::invalid_argument(appended.message) : appended.status;
@@ -96,9 +109,15 @@ PartitionResponse append_partition(Broker& broker, const std::string& topic, int
   // acks=all under flush.policy=every-batch: answered only once an fsync
   // that began after the append has returned (LogSyncer); under interval
   // the batch is on disk at the next interval flush, as for acks=1.
-  if (status.is_ok() && appended_end >= 0 && durability == Durability::kSyncBeforeReturn &&
-      log->flush_policy() == FlushPolicy::kEveryBatch) {
-    on_disk = DiskWait{log, appended_end};
+  if (durability == Durability::kSyncBeforeReturn) {
+    if (status.is_ok() && appended_end >= 0 && log->flush_policy() == FlushPolicy::kEveryBatch) {
+      on_disk.push_back(DiskWait{log, appended_end});
+    }
+    // Written dead letters are waited for even when the batch after them
+    // failed: the answer must not come before records it diverted are durable.
+    if (dead_letters.log && dead_letters.log->flush_policy() == FlushPolicy::kEveryBatch) {
+      on_disk.push_back(dead_letters);
+    }
   }
   if (!status.is_ok()) {
     // Batches before the failing one stay appended, as in Kafka; the error
@@ -164,11 +183,13 @@ HandlerReply handle_produce(Broker& broker, const RequestFrame& frame) {
         topic_response.partition_responses.push_back(refused);
         continue;
       }
-      DiskWait on_disk;
+      std::vector<DiskWait> on_disk;
       PartitionResponse result =
           append_partition(broker, topic.name, partition.index, partition.records, durability, on_disk);
       appended_any = appended_any || result.error_code == 0;
-      if (on_disk.log) pending.push_back({response.responses.size(), topic_response.partition_responses.size(), on_disk});
+      for (DiskWait& wait : on_disk) {
+        pending.push_back({response.responses.size(), topic_response.partition_responses.size(), std::move(wait)});
+      }
       topic_response.partition_responses.push_back(std::move(result));
     }
     response.responses.push_back(std::move(topic_response));

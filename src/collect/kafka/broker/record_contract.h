@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,14 @@
 #include "common/status.h"
 
 namespace loch::kafka {
+
+// Where write_dead_letters appended: the produce path's acks=all answer
+// waits for `log` on disk below `end`, through the broker's group commit
+// (LogSyncer) with the partition's own batches, not an fsync of its own.
+struct DeadLettersWritten {
+  std::shared_ptr<PartitionLog> log;
+  int64_t end = -1;  // one past the last dead letter's offset
+};
 
 // A record that broke the contract: its index in the producer's batch and why.
 struct RecordViolation {
@@ -39,10 +48,12 @@ struct ContractDecision {
   std::string kept;
   bool keeps_offset_range = false;
   // kReplace / kSkip: appends the diverted records to the dead-letter topic
-  // (durable with the Durability given to check_batch when it returns ok).
-  // The produce path calls it exactly once, right before it appends `kept`,
-  // and only if the batch is not a duplicate of one already appended.
+  // without waiting for the disk, and sets *dead_letters_written. The
+  // produce path calls it exactly once, right before it appends `kept`
+  // (under the partition's producer-state lock, hence no fsync here), and
+  // only if the batch is not a duplicate of one already appended.
   std::function<Status()> write_dead_letters;
+  std::shared_ptr<DeadLettersWritten> dead_letters_written = std::make_shared<DeadLettersWritten>();
   std::vector<RecordViolation> violations;  // kReject (and the diverted ones for kReplace / kSkip)
   Status status = Status::ok();            // kFail
 };
@@ -53,8 +64,7 @@ class RecordContract {
   // Called for each batch of a produce request before it is appended.
   // Writes nothing: dead letters are written by the decision's
   // write_dead_letters. Thread-safe.
-  virtual ContractDecision check_batch(const std::string& topic, int32_t partition, std::string_view batch,
-                                       Durability durability) = 0;
+  virtual ContractDecision check_batch(const std::string& topic, int32_t partition, std::string_view batch) = 0;
 };
 
 }  // namespace loch::kafka

@@ -169,6 +169,10 @@ struct Element {
   int64_t physical_type = -1;
   int64_t converted_type = -1;
   bool has_logical_type = false;
+  // LogicalType TIMESTAMP: isAdjustedToUTC and the unit (1 MILLIS, 2 MICROS,
+  // 3 NANOS; 0 when not read).
+  bool adjusted_to_utc = false;
+  int16_t timestamp_unit = 0;
 };
 
 // Physical types (parquet.thrift Type) and the UTF8 converted type.
@@ -184,6 +188,16 @@ constexpr int64_t kConvertedUtf8 = 0;
 // maps them); empty for everything else.
 std::string plain_duckdb_type(const Element& element) {
   if (element.num_children != 0) return "";
+  // Timestamps: INT96 reads as a wall clock; a TIMESTAMP logical type in
+  // milliseconds or microseconds as an instant when adjusted to UTC. Other
+  // encodings (nanoseconds, converted type only) are left to DuckDB.
+  if (element.physical_type == kInt96 && element.converted_type == -1 && !element.has_logical_type) {
+    return "TIMESTAMP";
+  }
+  if (element.timestamp_unit == 1 || element.timestamp_unit == 2) {
+    return element.adjusted_to_utc ? "TIMESTAMP WITH TIME ZONE" : "TIMESTAMP";
+  }
+  if (element.timestamp) return "";
   if (element.converted_type == -1 && !element.has_logical_type) {
     switch (element.physical_type) {
       case kPhysicalBoolean: return "BOOLEAN";
@@ -236,8 +250,34 @@ bool append_element(CompactReader& reader, bool is_root, std::string& text, Elem
       CompactReader logical(value);
       int16_t member = 0;
       uint8_t member_type = 0;
-      element.timestamp = element.timestamp || (logical.read_field_header(member, member_type) &&
-                                                member_type != kStop && member == kLogicalTimestamp);
+      if (logical.read_field_header(member, member_type) && member_type == kStruct && member == kLogicalTimestamp) {
+        element.timestamp = true;
+        // TimestampType {1: bool isAdjustedToUTC, 2: TimeUnit unit}.
+        // Anything unexpected leaves the unit unknown: DuckDB is asked.
+        int16_t field = 0;
+        uint8_t field_type = 0;
+        int16_t unit = 0;
+        bool adjusted = false, read_to_end = false;
+        while (logical.read_field_header(field, field_type)) {
+          if (field_type == kStop) {
+            read_to_end = true;
+            break;
+          }
+          const size_t begin = logical.position();
+          if (!logical.skip_value(field_type, false, 1)) break;
+          if (field == 1 && (field_type == kBoolTrue || field_type == kBoolFalse)) {
+            adjusted = field_type == kBoolTrue;
+          } else if (field == 2 && field_type == kStruct) {
+            CompactReader unit_reader(logical.slice(begin, logical.position()));
+            uint8_t unit_type = 0;
+            if (!unit_reader.read_field_header(unit, unit_type) || unit_type != kStruct) unit = 0;
+          }
+        }
+        if (read_to_end) {
+          element.adjusted_to_utc = adjusted;
+          element.timestamp_unit = unit;
+        }
+      }
     }
     if (is_root && id == kElementName) continue;
     text += std::to_string(id) + '/' + std::to_string(type) + '/' + std::to_string(value.size()) + ':';
@@ -248,7 +288,7 @@ bool append_element(CompactReader& reader, bool is_root, std::string& text, Elem
 }
 
 // The names of the root's children, skipping each child's own subtree;
-// nullopt when a top-level column is a timestamp, two names differ only in
+// nullopt when a top-level timestamp has no plain_duckdb_type, two names differ only in
 // case, or the tree does not add up.
 std::optional<std::vector<ParquetColumn>> plain_columns(const std::vector<Element>& elements) {
   std::vector<ParquetColumn> names;
@@ -257,13 +297,14 @@ std::optional<std::vector<ParquetColumn>> plain_columns(const std::vector<Elemen
   for (int64_t child = 0; child < elements[0].num_children; ++child) {
     if (index >= elements.size()) return std::nullopt;
     const Element& column = elements[index];
-    if (column.timestamp) return std::nullopt;
+    const std::string type = plain_duckdb_type(column);
+    if (column.timestamp && type.empty()) return std::nullopt;
     std::string lower = column.name;
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     for (const auto& seen : lower_names) {
       if (seen == lower) return std::nullopt;
     }
-    names.push_back({column.name, plain_duckdb_type(column)});
+    names.push_back({column.name, type});
     lower_names.push_back(std::move(lower));
     // Pass the column's subtree: `pending` elements of it still to pass.
     int64_t pending = 1;

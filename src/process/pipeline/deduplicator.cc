@@ -9,31 +9,56 @@ bool Deduplicator::first_seen(const std::string& id, TimestampMs event_time_ms) 
   auto [it, inserted] = seen_.try_emplace(id, expiry);
   if (!inserted) return false;
   by_expiry_.emplace(expiry, id);
+  changed_.insert(id);
   return true;
 }
 
 void Deduplicator::on_watermark(TimestampMs watermark) {
   while (!by_expiry_.empty() && by_expiry_.begin()->first < watermark) {
-    seen_.erase(by_expiry_.begin()->second);
-    by_expiry_.erase(by_expiry_.begin());
+    auto node = by_expiry_.extract(by_expiry_.begin());
+    seen_.erase(node.mapped());
+    changed_.insert(std::move(node.mapped()));
   }
 }
 
 void Deduplicator::clear() {
   seen_.clear();
   by_expiry_.clear();
+  changed_.clear();
 }
 
+namespace {
+
 // Key: 'd' id-bytes. Value: i64(expiry).
+std::string entry_key(const std::string& id) {
+  StateEncoder key;
+  key.u8('d');
+  key.tail(id);
+  return key.take();
+}
+
+std::string entry_value(TimestampMs expiry) {
+  StateEncoder value;
+  value.i64(expiry);
+  return value.take();
+}
+
+}  // namespace
+
 void Deduplicator::save(std::vector<std::pair<std::string, std::string>>& entries) const {
-  for (const auto& [id, expiry] : seen_) {
-    StateEncoder key;
-    key.u8('d');
-    key.tail(id);
-    StateEncoder value;
-    value.i64(expiry);
-    entries.emplace_back(key.take(), value.take());
+  for (const auto& [id, expiry] : seen_) entries.emplace_back(entry_key(id), entry_value(expiry));
+}
+
+void Deduplicator::save_changes(StateDelta& delta) {
+  for (const std::string& id : changed_) {
+    auto it = seen_.find(id);
+    if (it == seen_.end()) {
+      delta.deletes.push_back(entry_key(id));
+    } else {
+      delta.puts.emplace_back(entry_key(id), entry_value(it->second));
+    }
   }
+  changed_.clear();
 }
 
 Status Deduplicator::load_entry(std::string_view key, std::string_view value) {

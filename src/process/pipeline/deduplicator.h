@@ -8,11 +8,13 @@
 #include <map>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
 #include "common/result.h"
 #include "process/pipeline/event.h"
+#include "process/pipeline/state_store.h"
 
 namespace loch::pipeline {
 
@@ -30,6 +32,11 @@ class Deduplicator {
 
   // State for checkpoints (doc/pipelines.md, "Entry format", prefix 'd').
   void save(std::vector<std::pair<std::string, std::string>>& entries) const;
+  // The entries put (ids first seen) and deleted (ids expired) since the
+  // previous save_changes or forget_changes.
+  void save_changes(StateDelta& delta);
+  // The state was written whole: changes so far are in it.
+  void forget_changes() { changed_.clear(); }
   Status load_entry(std::string_view key, std::string_view value);
   void clear();
 
@@ -37,6 +44,9 @@ class Deduplicator {
   TimestampMs ttl_ms_;
   std::unordered_map<std::string, TimestampMs> seen_;  // id -> expiry (event time + ttl)
   std::multimap<TimestampMs, std::string> by_expiry_;
+  // Ids added or expired since the last checkpoint: an id in seen_ is put,
+  // one not in it any more is deleted.
+  std::unordered_set<std::string> changed_;
 };
 
 }  // namespace loch::pipeline

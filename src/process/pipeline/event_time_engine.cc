@@ -1,5 +1,7 @@
 #include "process/pipeline/event_time_engine.h"
 
+#include <algorithm>
+
 #include "process/pipeline/state_codec.h"
 
 namespace loch::pipeline {
@@ -89,13 +91,41 @@ std::vector<WindowResult> EventTimeEngine::take_results() {
   return aggregation_ ? aggregation_->take_results() : std::vector<WindowResult>{};
 }
 
-Status EventTimeEngine::checkpoint(StateStore& store, TableVersion version) const {
+StateEntries EventTimeEngine::state_entries() const {
   StateEntries entries;
   entries.emplace_back(kSpecKey, spec_.describe());
   watermark_.save(entries);
   if (dedup_) dedup_->save(entries);
   if (aggregation_) aggregation_->save(entries);
-  return store.checkpoint(version, entries);
+  std::sort(entries.begin(), entries.end());
+  return entries;
+}
+
+Status EventTimeEngine::checkpoint(StateStore& store, TableVersion version) {
+  Status status;
+  if (delta_base_store_ == store.id()) {
+    StateDelta delta;
+    // The spec and the watermarks are a few entries: always written.
+    delta.puts.emplace_back(kSpecKey, spec_.describe());
+    watermark_.save(delta.puts);
+    if (dedup_) dedup_->save_changes(delta);
+    if (aggregation_) aggregation_->save_changes(delta);
+    last_write_ = {false, delta.puts.size(), delta.deletes.size()};
+    status = store.checkpoint_delta(version, delta);
+  } else {
+    StateEntries entries;
+    entries.emplace_back(kSpecKey, spec_.describe());
+    watermark_.save(entries);
+    if (dedup_) dedup_->save(entries);
+    if (aggregation_) aggregation_->save(entries);
+    if (dedup_) dedup_->forget_changes();
+    if (aggregation_) aggregation_->forget_changes();
+    last_write_ = {true, entries.size(), 0};
+    status = store.checkpoint(version, entries);
+  }
+  // After a failure live/ may or may not hold the write: rewrite it whole.
+  delta_base_store_ = status.is_ok() ? store.id() : 0;
+  return status;
 }
 
 Status EventTimeEngine::restore(StateStore& store, TableVersion version) {
@@ -113,6 +143,9 @@ Status EventTimeEngine::restore(StateStore& store, TableVersion version) {
   }
   if (!spec_seen) return Status::corruption(where + ": no '~spec' entry");
 
+  // live/ is not the restored checkpoint (it may hold newer deltas): the
+  // next checkpoint writes the whole state.
+  delta_base_store_ = 0;
   watermark_ = WatermarkTracker(spec_.watermark);
   if (dedup_) dedup_->clear();
   if (aggregation_) aggregation_->clear();

@@ -34,6 +34,13 @@ struct EventTimeSpec {
   std::string describe() const;
 };
 
+// What the last checkpoint wrote (for tests and metrics).
+struct CheckpointWrite {
+  bool whole = false;  // the whole state, not a delta
+  size_t puts = 0;
+  size_t deletes = 0;
+};
+
 enum class Verdict { kAccepted, kLate, kDuplicate };
 
 struct EventOutcome {
@@ -57,9 +64,17 @@ class EventTimeEngine {
   TimestampMs watermark() const { return watermark_.watermark(); }
   const EventTimeSpec& spec() const { return spec_; }
 
-  // Writes the whole state as checkpoint `version` (the Delta version the
-  // output up to here will be committed with).
-  Status checkpoint(StateStore& store, TableVersion version) const;
+  // Writes the state as checkpoint `version` (the Delta version the output
+  // up to here will be committed with). Only the changes since the previous
+  // checkpoint are written when that one went to the same store object;
+  // otherwise (the first checkpoint after create or restore, or after a
+  // failed one) the whole state, since live/ may hold anything, e.g. the
+  // delta of a checkpoint whose commit never happened.
+  Status checkpoint(StateStore& store, TableVersion version);
+  // The whole state as checkpoint entries, sorted by key: what a restore of
+  // the next checkpoint would read.
+  StateEntries state_entries() const;
+  const CheckpointWrite& last_checkpoint_write() const { return last_write_; }
   // Replaces the state by checkpoint `version`. Refuses a checkpoint written
   // with another spec (windows, aggregates, dedup TTL), whose state would be
   // misread.
@@ -74,6 +89,10 @@ class EventTimeEngine {
   WatermarkTracker watermark_;
   std::optional<Deduplicator> dedup_;
   std::optional<WindowedAggregation> aggregation_;
+  // StateStore::id() of the store whose live/ holds the last checkpoint
+  // written by this engine; 0: none, write the whole state next.
+  uint64_t delta_base_store_ = 0;
+  CheckpointWrite last_write_;
 };
 
 }  // namespace loch::pipeline

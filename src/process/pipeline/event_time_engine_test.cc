@@ -70,6 +70,10 @@ struct Transcript {
   }
   void results(std::vector<WindowResult> results) {
     for (const WindowResult& r : results) {
+      if (r.values.size() < 2) {  // a withdrawn session
+        lines.push_back(r.key + " [" + std::to_string(r.bounds.start) + "," + std::to_string(r.bounds.end) + ") retract");
+        continue;
+      }
       lines.push_back(r.key + " [" + std::to_string(r.bounds.start) + "," + std::to_string(r.bounds.end) +
                       ") sum=" + std::to_string(r.values[0].number) +
                       " distinct=" + std::to_string(r.values[1].number));
@@ -256,6 +260,140 @@ TEST(StateStore, InterruptedCheckpointLeftoversAreRemovedOnOpen) {
   auto versions = (*store)->checkpoints();
   ASSERT_TRUE(versions.is_ok());
   EXPECT_TRUE(versions->empty());
+}
+
+TEST(StateStore, DeltaCheckpointsApplyOnTopOfThePreviousOne) {
+  TempDir dir;
+  auto store = StateStore::open(dir.path(), {.keep_older_checkpoints = 5});
+  ASSERT_TRUE(store.is_ok());
+  ASSERT_TRUE((*store)->checkpoint(TableVersion(1), StateEntries{{"a", "1"}, {"b", "2"}}).is_ok());
+  StateDelta delta{.puts = {{"b", "3"}, {"c", "4"}}, .deletes = {"a", "never-written"}};
+  ASSERT_TRUE((*store)->checkpoint_delta(TableVersion(2), delta).is_ok());
+  auto two = (*store)->restore(TableVersion(2));
+  ASSERT_TRUE(two.is_ok()) << two.status().to_string();
+  EXPECT_EQ(*two, (StateEntries{{"b", "3"}, {"c", "4"}}));
+  auto one = (*store)->restore(TableVersion(1));
+  ASSERT_TRUE(one.is_ok());
+  EXPECT_EQ(*one, (StateEntries{{"a", "1"}, {"b", "2"}}));
+  StateDelta bad{.puts = {{std::string(1, '\0'), "x"}}, .deletes = {}};
+  EXPECT_EQ((*store)->checkpoint_delta(TableVersion(3), bad).code(), StatusCode::kInternal);
+}
+
+// A batch (run_batches) spans about 20 s of event time: dedup ids expire
+// after about 6 batches and windows close within one or two, so that the
+// deltas hold deletes as well as puts, and are smaller than the state.
+EventTimeSpec short_lived_spec(WindowSpec window, EmitMode emit) {
+  EventTimeSpec spec;
+  spec.watermark = {.allowed_lateness_ms = 2000, .idle_timeout_ms = 5000};
+  spec.dedup_ttl_ms = 120'000;
+  spec.aggregation = WindowedAggregationSpec{window, {AggregateKind::kSum, AggregateKind::kCountDistinct}, emit};
+  return spec;
+}
+
+std::string describe_entries(const StateEntries& entries) {
+  std::string out;
+  for (const auto& [key, value] : entries) out += std::to_string(key.size()) + ":" + key + "=" + std::to_string(value.size()) + "\n";
+  return out;
+}
+
+TEST(EventTimeEngine, IncrementalCheckpointsRestoreToTheStateAtTheirVersion) {
+  const std::vector<EventTimeSpec> specs = {
+      short_lived_spec(WindowSpec::tumbling(10'000), EmitMode::kFinal),
+      short_lived_spec(WindowSpec::hopping(20'000, 5'000), EmitMode::kUpdates),
+      short_lived_spec(WindowSpec::session(2'000), EmitMode::kUpdates),
+  };
+  std::vector<Event> events = orders(3000, 7);
+  for (const EventTimeSpec& spec : specs) {
+    SCOPED_TRACE(spec.describe());
+    TempDir dir;
+    auto store = StateStore::open(dir.path(), {.keep_older_checkpoints = 100});
+    ASSERT_TRUE(store.is_ok());
+    auto engine = EventTimeEngine::create(spec);
+    ASSERT_TRUE(engine.is_ok());
+    Transcript transcript;
+    std::vector<StateEntries> state_at(1);
+    size_t deltas = 0, deletes = 0, delta_puts = 0, state_sizes = 0;
+    for (size_t from = 0, v = 1; from < events.size(); from += kBatch, ++v) {
+      run_batches(*engine, events, from, from + kBatch, transcript);
+      ASSERT_TRUE(engine->checkpoint(**store, TableVersion(static_cast<int64_t>(v))).is_ok());
+      const CheckpointWrite& write = engine->last_checkpoint_write();
+      EXPECT_EQ(write.whole, v == 1) << "checkpoint " << v;
+      state_at.push_back(engine->state_entries());
+      if (!write.whole) {
+        ++deltas;
+        deletes += write.deletes;
+        delta_puts += write.puts;
+        state_sizes += state_at.back().size();
+      }
+    }
+    EXPECT_GT(deletes, 100u);                 // expired ids and closed windows were deleted
+    EXPECT_LT(delta_puts * 2, state_sizes);   // deltas are smaller than the state
+    EXPECT_GT(deltas, 20u);
+    // Every checkpoint reads back as the state it was made from, and a fresh
+    // engine restored from it holds exactly that state.
+    for (size_t v = 1; v < state_at.size(); ++v) {
+      auto entries = (*store)->restore(TableVersion(static_cast<int64_t>(state_at.size() - v)));
+      ASSERT_TRUE(entries.is_ok()) << entries.status().to_string();
+      size_t version = state_at.size() - v;
+      ASSERT_EQ(describe_entries(*entries), describe_entries(state_at[version])) << "checkpoint " << version;
+      ASSERT_EQ(*entries, state_at[version]) << "checkpoint " << version;
+      auto restored = EventTimeEngine::create(spec);
+      ASSERT_TRUE(restored.is_ok());
+      ASSERT_TRUE(restored->restore(**store, TableVersion(static_cast<int64_t>(version))).is_ok());
+      EXPECT_EQ(restored->state_entries(), state_at[version]) << "checkpoint " << version;
+    }
+  }
+}
+
+// Checkpoint N+1 is written, its commit does not happen (crash); the restart
+// restores N and goes on with other events: checkpoint N+1, written again,
+// must hold none of the first N+1's changes, with the store reopened or not.
+TEST(EventTimeEngine, CheckpointAfterARestoreHoldsNoneOfTheDroppedCheckpoint) {
+  EventTimeSpec spec = short_lived_spec(WindowSpec::tumbling(3'000), EmitMode::kFinal);
+  std::vector<Event> events = orders(1500, 11);
+  std::vector<Event> other = orders(1500, 12);
+  for (bool reopen : {false, true}) {
+    SCOPED_TRACE(reopen ? "store reopened" : "same store");
+    TempDir dir;
+    auto store = StateStore::open(dir.path());
+    ASSERT_TRUE(store.is_ok());
+    auto engine = EventTimeEngine::create(spec);
+    ASSERT_TRUE(engine.is_ok());
+    Transcript transcript;
+    for (int v = 1; v <= 10; ++v) {
+      run_batches(*engine, events, static_cast<size_t>(v - 1) * kBatch, static_cast<size_t>(v) * kBatch, transcript);
+      ASSERT_TRUE(engine->checkpoint(**store, TableVersion(v)).is_ok());
+    }
+    // Checkpoint 11 is written; its commit never happens.
+    run_batches(*engine, events, 1000, 1100, transcript);
+    ASSERT_TRUE(engine->checkpoint(**store, TableVersion(11)).is_ok());
+    EXPECT_FALSE(engine->last_checkpoint_write().whole);
+    if (reopen) {
+      store->reset();
+      store = StateStore::open(dir.path());
+      ASSERT_TRUE(store.is_ok());
+    }
+    auto restarted = EventTimeEngine::create(spec);
+    ASSERT_TRUE(restarted.is_ok());
+    ASSERT_TRUE(restarted->restore(**store, TableVersion(10)).is_ok());
+    // The replay reads other events (as if the source had changed), so that
+    // any entry of the dropped checkpoint 11 left in live/ would show.
+    Transcript replay;
+    for (size_t i = 1000; i < 1200; ++i) other[i].dedup_id = "x" + other[i].dedup_id;
+    run_batches(*restarted, other, 1000, 1100, replay);
+    ASSERT_TRUE(restarted->checkpoint(**store, TableVersion(11)).is_ok());
+    EXPECT_TRUE(restarted->last_checkpoint_write().whole);
+    auto entries = (*store)->restore(TableVersion(11));
+    ASSERT_TRUE(entries.is_ok());
+    EXPECT_EQ(*entries, restarted->state_entries());
+    // ...and the delta after it is right too.
+    run_batches(*restarted, other, 1100, 1200, replay);
+    ASSERT_TRUE(restarted->checkpoint(**store, TableVersion(12)).is_ok());
+    EXPECT_FALSE(restarted->last_checkpoint_write().whole);
+    entries = (*store)->restore(TableVersion(12));
+    ASSERT_TRUE(entries.is_ok());
+    EXPECT_EQ(*entries, restarted->state_entries());
+  }
 }
 
 }  // namespace

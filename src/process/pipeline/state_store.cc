@@ -5,6 +5,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <system_error>
 
@@ -32,7 +33,10 @@ const std::string kPastLastKey(1, '\xff');
 }  // namespace
 
 StateStore::StateStore(fs::path dir, StateStoreOptions options, rocksdb::DB* live)
-    : dir_(std::move(dir)), options_(options), live_(live) {}
+    : dir_(std::move(dir)), options_(options), live_(live) {
+  static std::atomic<uint64_t> next_id{1};
+  id_ = next_id.fetch_add(1);
+}
 
 StateStore::~StateStore() = default;
 
@@ -56,15 +60,41 @@ fs::path StateStore::checkpoint_dir(TableVersion version) const {
   return dir_ / "checkpoints" / version_name(version);
 }
 
+namespace {
+
+Status check_entry_key(const std::string& key) {
+  if (key.empty() || key[0] == '\0' || key[0] == '\xff') {
+    return Status::internal("state entry key must start with a prefix byte in [0x01, 0xfe]");
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
 Status StateStore::checkpoint(TableVersion version, const StateEntries& entries) {
   rocksdb::WriteBatch batch;
   batch.DeleteRange(kFirstKey, kPastLastKey);
   for (const auto& [key, value] : entries) {
-    if (key.empty() || key[0] == '\0' || key[0] == '\xff') {
-      return Status::internal("state entry key must start with a prefix byte in [0x01, 0xfe]");
-    }
+    LOCH_RETURN_IF_ERROR(check_entry_key(key));
     batch.Put(key, value);
   }
+  return write_and_snapshot(version, batch);
+}
+
+Status StateStore::checkpoint_delta(TableVersion version, const StateDelta& delta) {
+  rocksdb::WriteBatch batch;
+  for (const std::string& key : delta.deletes) {
+    LOCH_RETURN_IF_ERROR(check_entry_key(key));
+    batch.Delete(key);
+  }
+  for (const auto& [key, value] : delta.puts) {
+    LOCH_RETURN_IF_ERROR(check_entry_key(key));
+    batch.Put(key, value);
+  }
+  return write_and_snapshot(version, batch);
+}
+
+Status StateStore::write_and_snapshot(TableVersion version, rocksdb::WriteBatch& batch) {
   rocksdb::WriteOptions write_options;
   write_options.sync = true;  // the checkpoint below must hold what was written
   std::string what = "state checkpoint " + std::to_string(version.value()) + " in " + dir_.string();
@@ -78,8 +108,11 @@ Status StateStore::checkpoint(TableVersion version, const StateEntries& entries)
   rocksdb::Checkpoint* raw = nullptr;
   LOCH_RETURN_IF_ERROR(from_rocksdb(rocksdb::Checkpoint::Create(live_.get(), &raw), what));
   std::unique_ptr<rocksdb::Checkpoint> checkpointer(raw);
-  // log_size_for_flush 0: flush the memtable so the checkpoint is SST files only.
-  LOCH_RETURN_IF_ERROR(from_rocksdb(checkpointer->CreateCheckpoint(tmp_dir.string(), 0), what));
+  // Below wal_copy_limit_bytes of WAL, the checkpoint copies the (synced)
+  // WAL instead of flushing the memtable into a new SST file at every
+  // checkpoint; above it, RocksDB flushes and links SST files only.
+  LOCH_RETURN_IF_ERROR(
+      from_rocksdb(checkpointer->CreateCheckpoint(tmp_dir.string(), options_.wal_copy_limit_bytes), what));
   fs::rename(tmp_dir, final_dir, ec);
   if (ec) return Status::io_error(what + ": rename " + tmp_dir.string() + ": " + ec.message());
   return prune_older_checkpoints();

@@ -46,6 +46,13 @@ void WindowedAggregation::add_to(Window& window, const Event& event) {
     window.accumulators[i].add(spec_.aggregates[i], input);
   }
   window.changed = true;
+  mark_changed(event.key, window);
+}
+
+void WindowedAggregation::mark_changed(const std::string& key, Window& window) {
+  if (window.unsaved) return;
+  window.unsaved = true;
+  unsaved_.emplace(window.start, key);
 }
 
 void WindowedAggregation::add(const Event& event) {
@@ -82,6 +89,7 @@ void WindowedAggregation::add_to_session(KeyWindows& sessions, const Event& even
     }
     // An update already out for the same start is overwritten, not retracted.
     combined.emitted = combined.emitted || (it->emitted && it->start == start);
+    mark_removed(event.key, it->start);
     --open_windows_;
   }
   combined.start = start;
@@ -114,6 +122,7 @@ void WindowedAggregation::on_watermark(TimestampMs watermark) {
                                         [&](const Window& w) { return w.end <= watermark; });
     for (auto it = windows.begin(); it != closed; ++it) {
       results_.push_back(result_of(key->first, *it, WindowResult::Kind::kFinal));
+      mark_removed(key->first, it->start);
       --open_windows_;
     }
     windows.erase(windows.begin(), closed);
@@ -135,6 +144,7 @@ void WindowedAggregation::emit_updates() {
       results_.push_back(result_of(key, window, WindowResult::Kind::kUpdate));
       window.changed = false;
       window.emitted = true;
+      mark_changed(key, window);
     }
   }
   std::sort(results_.begin() + static_cast<long>(first), results_.end(),
@@ -147,26 +157,66 @@ void WindowedAggregation::clear() {
   windows_.clear();
   by_end_.clear();
   results_.clear();
+  unsaved_.clear();
   open_windows_ = 0;
 }
 
 // Key: 'w' i64(start) key-bytes. Value: i64(end) u8(flags) then one
 // accumulator per aggregate (doc/pipelines.md, "Operator state").
+namespace {
+
+std::string window_key(TimestampMs start, const std::string& key) {
+  StateEncoder k;
+  k.u8('w');
+  k.i64(start);
+  k.tail(key);
+  return k.take();
+}
+
+}  // namespace
+
+std::string WindowedAggregation::window_value(const Window& window) {
+  StateEncoder value;
+  value.i64(window.end);
+  value.u8(static_cast<uint8_t>((window.changed ? 1 : 0) | (window.emitted ? 2 : 0)));
+  std::string bytes = value.take();
+  for (const Accumulator& accumulator : window.accumulators) accumulator.encode(bytes);
+  return bytes;
+}
+
 void WindowedAggregation::save(std::vector<std::pair<std::string, std::string>>& entries) const {
   for (const auto& [key, windows] : windows_) {
-    for (const Window& window : windows) {
-      StateEncoder k;
-      k.u8('w');
-      k.i64(window.start);
-      k.tail(key);
-      StateEncoder value;
-      value.i64(window.end);
-      value.u8(static_cast<uint8_t>((window.changed ? 1 : 0) | (window.emitted ? 2 : 0)));
-      std::string bytes = value.take();
-      for (const Accumulator& accumulator : window.accumulators) accumulator.encode(bytes);
-      entries.emplace_back(k.take(), std::move(bytes));
+    for (const Window& window : windows) entries.emplace_back(window_key(window.start, key), window_value(window));
+  }
+}
+
+void WindowedAggregation::save_changes(StateDelta& delta) {
+  for (const auto& [start, key] : unsaved_) {
+    Window* window = nullptr;
+    if (auto found = windows_.find(key); found != windows_.end()) {
+      auto it = std::lower_bound(found->second.begin(), found->second.end(), start,
+                                 [](const Window& w, TimestampMs s) { return w.start < s; });
+      if (it != found->second.end() && it->start == start) window = &*it;
+    }
+    if (window == nullptr) {
+      delta.deletes.push_back(window_key(start, key));
+    } else {
+      delta.puts.emplace_back(window_key(start, key), window_value(*window));
+      window->unsaved = false;
     }
   }
+  unsaved_.clear();
+}
+
+void WindowedAggregation::forget_changes() {
+  for (const auto& [start, key] : unsaved_) {
+    auto found = windows_.find(key);
+    if (found == windows_.end()) continue;
+    for (Window& window : found->second) {
+      if (window.start == start) window.unsaved = false;
+    }
+  }
+  unsaved_.clear();
 }
 
 Status WindowedAggregation::load_entry(std::string_view key, std::string_view value) {

@@ -14,12 +14,14 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "process/pipeline/aggregate.h"
+#include "process/pipeline/state_store.h"
 #include "process/pipeline/window.h"
 
 namespace loch::pipeline {
@@ -60,6 +62,11 @@ class WindowedAggregation {
 
   // State for checkpoints (doc/pipelines.md, "Entry format", prefix 'w').
   void save(std::vector<std::pair<std::string, std::string>>& entries) const;
+  // The windows opened or changed (put) and closed or merged away (deleted)
+  // since the previous save_changes or forget_changes.
+  void save_changes(StateDelta& delta);
+  // The state was written whole: changes so far are in it.
+  void forget_changes();
   Status load_entry(std::string_view key, std::string_view value);
   void clear();
 
@@ -70,6 +77,7 @@ class WindowedAggregation {
     std::vector<Accumulator> accumulators;
     bool changed = false;  // since the last emit_updates
     bool emitted = false;  // an update for it went out
+    bool unsaved = false;  // in unsaved_ (changed since the last checkpoint)
   };
   // The open windows of one key, sorted by start. Few per key (size/slide + 1
   // for hopping windows), so a vector scan beats a tree, and one hash lookup
@@ -78,7 +86,12 @@ class WindowedAggregation {
 
   Window& window_for(KeyWindows& windows, const std::string& key, WindowBounds bounds);
   void add_to(Window& window, const Event& event);
+  // For incremental checkpoints: `window` of `key` changed; a window of `key`
+  // starting at `start` was removed.
+  void mark_changed(const std::string& key, Window& window);
+  void mark_removed(const std::string& key, TimestampMs start) { unsaved_.emplace(start, key); }
   void add_to_session(KeyWindows& windows, const Event& event);
+  static std::string window_value(const Window& window);
   WindowResult result_of(const std::string& key, const Window& window, WindowResult::Kind kind) const;
 
   WindowedAggregationSpec spec_;
@@ -88,6 +101,8 @@ class WindowedAggregation {
   // (its session was merged or grew) and then finds nothing to close.
   std::multimap<TimestampMs, std::string> by_end_;
   std::vector<WindowResult> results_;
+  // (start, key) of the windows changed or removed since the last checkpoint.
+  std::set<std::pair<TimestampMs, std::string>> unsaved_;
 };
 
 }  // namespace loch::pipeline

@@ -75,6 +75,9 @@ class EventTimeEngine {
   // the next checkpoint would read.
   StateEntries state_entries() const;
   const CheckpointWrite& last_checkpoint_write() const { return last_write_; }
+  // The next checkpoint writes the whole state (as every checkpoint did
+  // before deltas; the baseline of bench/state_checkpoint_bench).
+  void write_whole_next() { delta_base_store_ = 0; }
   // Replaces the state by checkpoint `version`. Refuses a checkpoint written
   // with another spec (windows, aggregates, dedup TTL), whose state would be
   // misread.

@@ -161,15 +161,18 @@ Status replay_command(const ReplayOptions& options) {
 // Runs the pipeline (available-now) from --from-time (a replay first) or
 // from where it is, up to --to-time or the topics' end now, printing a
 // progress line per batch. It stops at the first batch boundary at or past
-// the range's end: that batch may hold records after --to-time.
+// the range's end: that batch may hold records after --to-time. A partition
+// that had been read past the range's end before is put back there, so the
+// pipeline then goes on where it was.
 Status backfill_command(const ReplayOptions& options) {
   LOCH_ASSIGN_OR_RETURN(auto definition, find_pipeline(options));
   LOCH_ASSIGN_OR_RETURN(auto run_options, run_options_of(options));
+  runner::Offsets before;  // where a replayed pipeline was
   if (!options.from_time.empty()) {
     host::ReplayFrom from;
     LOCH_ASSIGN_OR_RETURN(from.time_ms, parse_time_ms(options.from_time));
     LOCH_ASSIGN_OR_RETURN(auto replayed, host::replay_pipeline(definition, run_options, from));
-    (void)replayed;
+    before = std::move(replayed.previous);
   }
   LOCH_ASSIGN_OR_RETURN(host::PipelinePosition position, host::pipeline_position(definition, run_options));
   if (!options.to_time.empty()) {
@@ -181,13 +184,26 @@ Status backfill_command(const ReplayOptions& options) {
   std::cout << fmt::format("backfill {}: {} records from {} to {}", definition.name, progress.total(),
                            offsets_text(position.next), offsets_text(position.end))
             << std::endl;
+  runner::Offsets last = position.next;
+  // Partitions read further before the backfill go back there.
+  auto put_back = [&]() -> Status {
+    host::ReplayFrom back;
+    for (const auto& [partition, next] : last) {
+      auto it = before.find(partition);
+      back.exact[partition] = it != before.end() ? std::max(it->second, next) : next;
+    }
+    if (back.exact == last) return Status::ok();
+    LOCH_ASSIGN_OR_RETURN(auto restored, host::replay_pipeline(definition, run_options, back));
+    std::cout << definition.name << " resumes at " << offsets_text(restored.start)
+              << " (where it was before the backfill)" << std::endl;
+    return Status::ok();
+  };
   if (progress.finished(position.next)) {
     std::cout << progress.line(position.next, 0) << std::endl;
-    return Status::ok();
+    return put_back();
   }
   std::atomic<bool> stop{false};
   auto started = std::chrono::steady_clock::now();
-  runner::Offsets last = position.next;
   run_options.trigger = pipeline::TriggerDefinition{pipeline::TriggerDefinition::Kind::kAvailableNow, 0};
   run_options.stop = &stop;
   run_options.on_batch = [&](const runner::BatchReport& report) {
@@ -202,7 +218,7 @@ Status backfill_command(const ReplayOptions& options) {
     return Status::internal("backfill of " + definition.name + " ended at " + offsets_text(last) + " before " +
                             offsets_text(position.end));
   }
-  return Status::ok();
+  return put_back();
 }
 
 void add_http_option(CLI::App* command, Settings& settings, OpsOptions& options) {

@@ -111,6 +111,13 @@ expect_contains "backfill prints progress" "$out" "/$orders records ("
 expect_contains "backfill ends at 100%" "$out" "backfill bronze_orders: $orders/$orders records (100.0%)"
 expect_eq "the backfill read every order once more" "$(sql "select count(*) from bronze.orders")" "$((3 * orders))"
 
+# A range that ends before the first record: nothing to do.
+out=$("$LOCH" pipeline backfill bronze_orders --from-time 2000-01-01 --to-time 2000-01-02 --project "$PROJECT" \
+  --bootstrap "$KAFKA" --data-dir "$DATA")
+expect_contains "an empty range is done at once" "$out" "backfill bronze_orders: 0/0 records (100.0%), 0 records/s, done"
+expect_eq "and reads nothing" "$(sql "select count(*) from bronze.orders")" "$((3 * orders))"
+expect_contains "the pipeline goes back where it was" "$out" "bronze_orders resumes at "
+
 # Started again through serve: it resumes where the backfill ended (nothing new).
 expect_contains "start" "$(ops start bronze_orders)" "bronze_orders running"
 sleep 2

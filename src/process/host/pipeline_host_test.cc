@@ -116,3 +116,23 @@ TEST(BackfillProgressTest, AnEmptyRangeIsDone) {
 
 }  // namespace
 }  // namespace loch::host
+
+namespace loch::host {
+namespace {
+
+TEST(AutostartTest, DefinitionsStartUnlessTheySayNot) {
+  const std::string base = "source: {topic: orders}\nsink: {table: bronze.orders}\n";
+  auto started = pipeline::parse_pipeline(base, "p/pipelines/a.yaml");
+  ASSERT_TRUE(started.is_ok()) << started.status().message();
+  EXPECT_TRUE(started->autostart);
+  auto held = pipeline::parse_pipeline(base + "autostart: false\n", "p/pipelines/a.yaml");
+  ASSERT_TRUE(held.is_ok()) << held.status().message();
+  EXPECT_FALSE(held->autostart);
+  auto bad = pipeline::parse_pipeline(base + "autostart: later\n", "p/pipelines/a.yaml");
+  ASSERT_FALSE(bad.is_ok());
+  EXPECT_NE(bad.status().message().find("autostart: expected true or false, got 'later'"), std::string::npos)
+      << bad.status().message();
+}
+
+}  // namespace
+}  // namespace loch::host

@@ -60,6 +60,7 @@ runner::DeltaAppendSink main_sink(const pipeline::PipelineDefinition& definition
 
 Result<runner::Offsets> resolve_offsets(const pipeline::PipelineDefinition& definition,
                                         const runner::RunOptions& options, const ReplayFrom& from) {
+  if (!from.exact.empty()) return from.exact;
   LOCH_ASSIGN_OR_RETURN(auto source, open_source(definition, options));
   if (from.time_ms) return source->offsets_for_time(*from.time_ms);
   if (!from.offset) return Status::invalid_argument("a replay needs a start: an offset or a time");
@@ -124,9 +125,10 @@ Result<ReplayOutcome> replay_pipeline(const pipeline::PipelineDefinition& defini
   }
   delta::CommitOperation operation;
   operation.name = "STREAMING OFFSETS RESET";
-  operation.parameters = {{"queryId", definition.name},
-                          {"from", from.time_ms ? "time " + std::to_string(*from.time_ms)
-                                                : "offset " + std::to_string(from.offset.value_or(0))}};
+  std::string start = from.time_ms  ? "time " + std::to_string(*from.time_ms)
+                      : from.offset ? "offset " + std::to_string(*from.offset)
+                                    : "offsets";
+  operation.parameters = {{"queryId", definition.name}, {"from", start}};
   txn.set_operation(std::move(operation));
   auto committed = txn.commit();
   if (!committed.is_ok()) return committed.status().with_context("replay of pipeline " + definition.name);

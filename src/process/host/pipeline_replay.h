@@ -29,6 +29,7 @@ namespace loch::host {
 struct ReplayFrom {
   std::optional<int64_t> offset;   // every partition at this offset (clamped to what the topic holds)
   std::optional<int64_t> time_ms;  // the first record at or after this time, per partition
+  runner::Offsets exact;           // else these offsets (backfill puts a pipeline back with them)
 };
 
 struct ReplayOutcome {

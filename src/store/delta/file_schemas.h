@@ -50,8 +50,8 @@ struct PhysicalColumn {
 
 // The columns every file has, when all `files` have the same Parquet schema
 // (names, physical and logical types, repetition, field ids), as
-// read_parquet(first file, <read_options>) describes them, or by name only
-// when the footer shows no timestamp column (ParquetSchema::plain_columns). nullopt when the
+// read_parquet(first file, <read_options>) describes them, or as the footer
+// gives them when it can (ParquetSchema::plain_columns). nullopt when the
 // schemas differ or a footer could not be read: the caller then reads with
 // union_by_name, which reports unreadable files itself.
 std::optional<std::vector<PhysicalColumn>> shared_physical_schema(sql::Connection& connection,

@@ -26,8 +26,9 @@ struct ParquetColumn {
   std::string name;
   // DuckDB's type when the encoding is one of the plain unambiguous ones
   // (BOOLEAN, INT32, INT64, FLOAT, DOUBLE without annotation; BYTE_ARRAY as
-  // UTF8): "BOOLEAN", "INTEGER", "BIGINT", "FLOAT", "DOUBLE", "VARCHAR".
-  // Empty otherwise.
+  // UTF8; the timestamps above): "BOOLEAN", "INTEGER", "BIGINT", "FLOAT",
+  // "DOUBLE", "VARCHAR", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE". Empty
+  // otherwise.
   std::string duckdb_type;
 };
 
@@ -37,11 +38,12 @@ struct ParquetSchema {
   // (which only says which writer wrote the file). Equal texts mean equal
   // physical schemas.
   std::string text;
-  // The top-level columns, when their names tell a scan what it needs:
-  // no top-level column is a timestamp of any encoding (INT96, TIMESTAMP
-  // logical or converted type: whether DuckDB reads it as an instant or a
-  // wall clock decides the scan's conversion) and no two names differ only
-  // in case (DuckDB would rename one). nullopt otherwise: ask DuckDB.
+  // The top-level columns, when the footer tells a scan what it needs:
+  // every top-level timestamp has its duckdb_type (whether DuckDB reads it
+  // as an instant or a wall clock decides the scan's conversion; INT96 and
+  // TIMESTAMP in milliseconds or microseconds are known, nanoseconds and
+  // converted-type-only encodings are not) and no two names differ only in
+  // case (DuckDB would rename one). nullopt otherwise: ask DuckDB.
   std::optional<std::vector<ParquetColumn>> plain_columns;
 };
 

@@ -43,6 +43,7 @@ struct ServeOptions {
   int flush_ms = 1000;
   int io_threads = 2;
   int maintenance_interval_ms = 30000;
+  int producer_id_expiration_ms = 86400000;  // producer.id.expiration.ms (a day, as Kafka)
   // Schema registry (Confluent's REST API), stored in the _schemas topic.
   bool registry_enabled = true;
   std::string registry_host = "0.0.0.0";
@@ -53,6 +54,7 @@ struct ServeOptions {
   int group_min_session_timeout_ms = 6000;      // group.min.session.timeout.ms
   int group_max_session_timeout_ms = 1800000;   // group.max.session.timeout.ms
   // The HTTP API (pipelines, /metrics) and the project whose pipelines run here.
+  bool http_enabled = true;
   std::string http_host = "0.0.0.0";
   int http_port = 8080;
   std::string project;  // "": no pipelines
@@ -256,14 +258,16 @@ int run_serve(ServeOptions& options, Settings& settings) {
   serve::http::HttpServer http_server(
       {options.http_host, static_cast<uint16_t>(options.http_port)},
       [&pipelines_api](const serve::http::HttpRequest& request) { return pipelines_api.handle(request); });
-  if (Status s = http_server.bind(); !s.is_ok()) {
-    spdlog::error("{} (another server on this port? see --http-port)", s.message());
-    return 1;
+  if (options.http_enabled) {
+    if (Status s = http_server.bind(); !s.is_ok()) {
+      spdlog::error("{} (another server on this port? see --http-port, --http-enabled)", s.message());
+      return 1;
+    }
+    http_server.start();
+    // Logged before the broker's line, which tests wait for (tests/lib/serve.sh).
+    spdlog::info("http: listening on {}:{} ({} pipeline(s))", options.http_host, http_server.bound_port(),
+                 pipeline_host.status().size());
   }
-  http_server.start();
-  // Logged before the broker's line, which tests wait for (tests/lib/serve.sh).
-  spdlog::info("http: listening on {}:{} ({} pipeline(s))", options.http_host, http_server.bound_port(),
-               pipeline_host.status().size());
   pipeline_host.start_autostart();
 
   spdlog::info("loch serve: data directory {}, cluster id {}", data_dir.string(), *cluster_id);
@@ -293,6 +297,13 @@ int run_serve(ServeOptions& options, Settings& settings) {
       if (report.segments_deleted > 0 || report.segments_compacted > 0) {
         spdlog::info("kafka maintenance: {} segment(s) deleted by retention, {} compacted", report.segments_deleted,
                      report.segments_compacted);
+      }
+      // Idempotent producers idle for producer.id.expiration.ms lose their
+      // per-partition state, so that it does not grow without end.
+      if (size_t expired = broker.producer_states().expire_producers(kafka::system_clock_ms(),
+                                                                     options.producer_id_expiration_ms)) {
+        spdlog::info("kafka maintenance: the state of {} idle producer(s) expired (producer.id.expiration.ms {})",
+                     expired, options.producer_id_expiration_ms);
       }
       next_maintenance = std::chrono::steady_clock::now() + std::chrono::milliseconds(options.maintenance_interval_ms);
     }
@@ -340,6 +351,9 @@ void register_serve_command(CLI::App& app, Settings& settings, int* exit_code) {
   settings.add(command, "--io-threads", "kafka.io_threads", &options->io_threads, "Network threads");
   settings.add(command, "--maintenance-interval-ms", "kafka.maintenance_interval_ms", &options->maintenance_interval_ms,
                "How often retention and compaction run");
+  settings.add(command, "--producer-id-expiration-ms", "kafka.producer_id_expiration_ms",
+               &options->producer_id_expiration_ms,
+               "Idle time after which a producer's sequence state is dropped (producer.id.expiration.ms)");
   settings.add(command, "--offsets-topic-partitions", "kafka.offsets_topic_partitions",
                &options->offsets_topic_partitions,
                "Partitions of __consumer_offsets when it is created (offsets.topic.num.partitions)");
@@ -357,6 +371,8 @@ void register_serve_command(CLI::App& app, Settings& settings, int* exit_code) {
                "Address the schema registry's HTTP listener binds");
   settings.add(command, "--registry-port", "registry.port", &options->registry_port,
                "Schema registry HTTP port (0: any free port)");
+  settings.add(command, "--http-enabled", "http.enabled", &options->http_enabled,
+               "Run the HTTP API (pipelines start/stop/status, /metrics) in this process");
   settings.add(command, "--http-host", "http.host", &options->http_host,
                "Address the HTTP API (pipelines, /metrics) binds");
   settings.add(command, "--http-port", "http.port", &options->http_port,

@@ -102,6 +102,13 @@ std::vector<AbortedTxn> ProducerStateTable::aborted_overlapping(int64_t from, in
   return out;
 }
 
+size_t ProducerStateTable::expire_producers(int64_t now_ms, int64_t expiration_ms) {
+  return std::erase_if(producers_, [&](const auto& entry) {
+    const ProducerEntry& producer = entry.second;
+    return !producer.ongoing_txn_first_offset && now_ms - producer.last_timestamp >= expiration_ms;
+  });
+}
+
 void ProducerStateTable::forget_below(int64_t log_start_offset) {
   std::erase_if(aborted_, [&](const AbortedTxn& txn) { return txn.last_offset < log_start_offset; });
 }

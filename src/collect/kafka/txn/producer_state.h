@@ -99,6 +99,15 @@ class ProducerStateTable {
   // and DeleteRecords removed their records).
   void forget_below(int64_t log_start_offset);
 
+  // Kafka's producer.id.expiration.ms: drops the state of every producer
+  // whose last batch here has a max timestamp at least `expiration_ms`
+  // before `now_ms` and that has no open transaction here. If it writes
+  // again it is a producer the partition has no state for (any sequence is
+  // accepted, as above), and a retry of a batch older than its last five
+  // could no longer be recognised: which is why the default is a day.
+  // Returns how many producers were dropped.
+  size_t expire_producers(int64_t now_ms, int64_t expiration_ms);
+
   const std::map<int64_t, ProducerEntry>& producers() const { return producers_; }
 
  private:

@@ -98,5 +98,26 @@ TEST(ProducerStateTable, AbortMarkerWithBumpedEpochFencesTheOldEpoch) {
   EXPECT_EQ(table.check(batch(7, 0, 1, 1, 0, true)).verdict, AppendVerdict::kInvalidProducerEpoch);
 }
 
+TEST(ProducerStateTable, IdleProducersWithoutAnOpenTransactionExpire) {
+  ProducerStateTable table;
+  auto at = [](RecordBatchHeader h, int64_t timestamp) {
+    h.max_timestamp = timestamp;
+    return h;
+  };
+  table.on_append(at(batch(7, 0, 0, 1, 0), 1000));        // idle since 1000
+  table.on_append(at(batch(8, 0, 0, 1, 1), 5000));        // recent
+  table.on_append(at(batch(9, 0, 0, 1, 2, true), 1000));  // idle, but its transaction is open here
+  EXPECT_EQ(table.check(batch(7, 0, 42, 1, 0)).verdict, AppendVerdict::kOutOfOrderSequence);
+
+  EXPECT_EQ(table.expire_producers(/*now_ms=*/5999, /*expiration_ms=*/5000), 0u);
+  EXPECT_EQ(table.expire_producers(/*now_ms=*/6000, /*expiration_ms=*/5000), 1u);
+  EXPECT_FALSE(table.producers().contains(7));
+  EXPECT_TRUE(table.producers().contains(8));
+  EXPECT_TRUE(table.producers().contains(9));
+  EXPECT_EQ(table.first_unstable_offset(), 2);
+  // Producer 7 is now unknown here: it may go on at any sequence (KIP-360).
+  EXPECT_EQ(table.check(batch(7, 0, 42, 1, 0)).verdict, AppendVerdict::kAppend);
+}
+
 }  // namespace
 }  // namespace loch::kafka::txn

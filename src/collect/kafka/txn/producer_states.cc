@@ -178,6 +178,20 @@ Result<AppendResult> ProducerStates::append_marker(const std::string& topic, int
   return result;
 }
 
+size_t ProducerStates::expire_producers(int64_t now_ms, int64_t expiration_ms) {
+  std::vector<std::shared_ptr<Slot>> slots;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [partition, slot] : slots_) slots.push_back(slot);
+  }
+  size_t dropped = 0;
+  for (const auto& slot : slots) {
+    std::lock_guard lock(slot->mutex);
+    dropped += slot->table.expire_producers(now_ms, expiration_ms);
+  }
+  return dropped;
+}
+
 StableView ProducerStates::stable_view(const std::string& topic, int32_t partition,
                                        const std::shared_ptr<PartitionLog>& log, int64_t from) {
   StableView view;

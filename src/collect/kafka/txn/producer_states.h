@@ -80,6 +80,11 @@ class ProducerStates {
   StableView stable_view(const std::string& topic, int32_t partition, const std::shared_ptr<PartitionLog>& log,
                          int64_t from);
 
+  // ProducerStateTable::expire_producers on every partition's table built
+  // so far (a table built later, from the log, drops them at the next call).
+  // Returns how many producers were dropped.
+  size_t expire_producers(int64_t now_ms, int64_t expiration_ms);
+
   // Calls `visit` with the partition's table, under its lock.
   void inspect(const std::string& topic, int32_t partition, const std::shared_ptr<PartitionLog>& log,
                const std::function<void(const ProducerStateTable&)>& visit);

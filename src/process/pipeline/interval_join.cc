@@ -19,6 +19,7 @@ void IntervalJoin::add(Side side, const std::string& key, TimestampMs event_time
   // A left row at t meets right rows at s in [t + lower, t + upper]; a right
   // row at s meets left rows at t in [s - upper, s - lower].
   const bool left = side == Side::kLeft;
+  auto shared = std::make_shared<const std::string>(std::move(payload));
   Buffer& other = left ? right_ : left_;
   auto found = other.find(key);
   if (found != other.end()) {
@@ -27,10 +28,10 @@ void IntervalJoin::add(Side side, const std::string& key, TimestampMs event_time
     // Rows of one time are in arrival order; across times, matches go by the
     // other row's event time: either way a function of the input order.
     for (auto it = found->second.lower_bound(from); it != found->second.end() && it->first <= to; ++it) {
-      matches_.push_back(left ? JoinMatch{payload, it->second.payload} : JoinMatch{it->second.payload, payload});
+      matches_.push_back(left ? JoinMatch{shared, it->second.payload} : JoinMatch{it->second.payload, shared});
     }
   }
-  buffer(side)[key].emplace(event_time_ms, Row{next_seq_++, std::move(payload)});
+  buffer(side)[key].emplace(event_time_ms, Row{next_seq_++, std::move(shared)});
 }
 
 void IntervalJoin::expire(TimestampMs watermark) {
@@ -74,7 +75,7 @@ StateEntries IntervalJoin::checkpoint_entries() const {
         k.str(key);
         k.i64(time);
         k.u64(row.seq);
-        entries.emplace_back(k.take(), row.payload);
+        entries.emplace_back(k.take(), *row.payload);
       }
     }
   }
@@ -109,7 +110,7 @@ Status IntervalJoin::restore_entries(const StateEntries& entries) {
     LOCH_ASSIGN_OR_RETURN(TimestampMs time, d.i64());
     LOCH_ASSIGN_OR_RETURN(uint64_t seq, d.u64());
     if (!d.at_end()) return Status::corruption("interval join state: bytes left over in a row key");
-    (side == 'L' ? left : right)[row_key].emplace(time, Row{seq, value});
+    (side == 'L' ? left : right)[row_key].emplace(time, Row{seq, std::make_shared<const std::string>(value)});
   }
   if (!entries.empty() && !spec_seen) return Status::corruption("interval join state without its spec entry");
   // Rows of one key and time are re-inserted in key order, which is seq order (big-endian).

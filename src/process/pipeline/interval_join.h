@@ -17,6 +17,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -32,9 +33,11 @@ struct IntervalJoinSpec {
   std::string describe() const;  // stored in checkpoints: state of another spec is refused
 };
 
+// The payloads given to add(), shared: a row matching many others is one
+// string however many matches hold it.
 struct JoinMatch {
-  std::string left;   // the payloads given to add_left / add_right
-  std::string right;
+  std::shared_ptr<const std::string> left;
+  std::shared_ptr<const std::string> right;
 };
 
 class IntervalJoin {
@@ -62,7 +65,7 @@ class IntervalJoin {
  private:
   struct Row {
     uint64_t seq = 0;  // arrival order: matches come out in it, and it keeps keys unique
-    std::string payload;
+    std::shared_ptr<const std::string> payload;
   };
   // key -> event time -> rows at that time
   using Buffer = std::unordered_map<std::string, std::multimap<TimestampMs, Row>>;

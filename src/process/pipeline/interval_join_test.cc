@@ -9,7 +9,7 @@ using Side = IntervalJoin::Side;
 
 std::vector<std::string> pairs(IntervalJoin& join) {
   std::vector<std::string> out;
-  for (const JoinMatch& m : join.take_matches()) out.push_back(m.left + "+" + m.right);
+  for (const JoinMatch& m : join.take_matches()) out.push_back(*m.left + "+" + *m.right);
   return out;
 }
 

@@ -1,5 +1,7 @@
 #include "process/runner/interval_join_stage.h"
 
+#include <unordered_map>
+
 #include "process/ingest/column_batch_appender.h"
 #include "process/pipeline/state_codec.h"
 #include "process/runner/pipeline_runner.h"
@@ -179,13 +181,31 @@ Status IntervalJoinStage::add_left(const source::RecordFormat& left_format, cons
 
 Status IntervalJoinStage::stage(sql::Connection& connection, source::RecordFormat& left_format,
                                 pipeline::TimestampMs watermark) {
-  operator_.expire(watermark);
   std::vector<pipeline::JoinMatch> matches = operator_.take_matches();
+  operator_.expire(watermark);
+  // A row matching many others is decoded and staged once: join_left and
+  // join_right hold the distinct rows, join_pairs their row numbers.
   std::vector<const std::string*> left;
   std::vector<const std::string*> right;
-  for (const auto& match : matches) {
-    left.push_back(&match.left);
-    right.push_back(&match.right);
+  std::unordered_map<const std::string*, int64_t> left_ids;
+  std::unordered_map<const std::string*, int64_t> right_ids;
+  auto id_of = [](const std::string* payload, std::unordered_map<const std::string*, int64_t>& ids,
+                  std::vector<const std::string*>& rows) {
+    auto [it, added] = ids.emplace(payload, static_cast<int64_t>(rows.size()));
+    if (added) rows.push_back(payload);
+    return it->second;
+  };
+  LOCH_RETURN_IF_ERROR(connection.execute("CREATE OR REPLACE TABLE join_pairs (l BIGINT, r BIGINT, seq BIGINT)"));
+  {
+    LOCH_ASSIGN_OR_RETURN(auto appender, connection.appender("main", "join_pairs"));
+    int64_t seq = 0;
+    for (const auto& match : matches) {
+      LOCH_RETURN_IF_ERROR(appender.append_int64(id_of(match.left.get(), left_ids, left)));
+      LOCH_RETURN_IF_ERROR(appender.append_int64(id_of(match.right.get(), right_ids, right)));
+      LOCH_RETURN_IF_ERROR(appender.append_int64(seq++));
+      LOCH_RETURN_IF_ERROR(appender.end_row());
+    }
+    LOCH_RETURN_IF_ERROR(appender.close());
   }
   LOCH_RETURN_IF_ERROR(stage_payloads(connection, "join_left", left_format, left));
   LOCH_RETURN_IF_ERROR(stage_payloads(connection, "join_right", *right_format_, right));
@@ -193,8 +213,10 @@ Status IntervalJoinStage::stage(sql::Connection& connection, source::RecordForma
   for (const auto& column : right_format_->columns()) {
     columns += ", r." + sql_identifier(column.name) + " AS " + sql_identifier(join_.prefix + column.name);
   }
-  return connection.execute("CREATE OR REPLACE VIEW batch AS SELECT l.*" + columns +
-                            " FROM join_left l POSITIONAL JOIN join_right r");
+  // Pairs in the order they were found (a function of the input order).
+  return connection.execute("CREATE OR REPLACE VIEW batch AS SELECT l.* EXCLUDE (_join_row)" + columns +
+                            " FROM join_pairs p JOIN (SELECT rowid AS _join_row, * FROM join_left) l ON l._join_row = p.l"
+                            " JOIN (SELECT rowid AS _join_row, * FROM join_right) r ON r._join_row = p.r ORDER BY p.seq");
 }
 
 Result<int64_t> IntervalJoinStage::commit_late(sql::Connection& connection, const Offsets& next_offsets) {

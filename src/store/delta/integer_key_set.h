@@ -4,7 +4,7 @@
 // It never answers no for a key it holds; it may answer yes for a key it
 // does not hold (the MERGE join that follows checks exactly, see
 // merge_key_filter.h). It also tells whether a range of keys (a file's
-// min/max statistics) holds any key. Two layouts for the per-row test:
+// min/max statistics) may hold a key. Two layouts for the per-row test:
 //   - a bitmap over [min, max] when that range is small (at most
 //     kMaxBitmapBits bits, or 64 bits per key): exact, one memory access;
 //   - otherwise a Bloom filter of 16 bits per key with two probes (about
@@ -33,8 +33,10 @@ class IntegerKeySet {
     return ((bits_[first >> 6] >> (first & 63)) & 1) && ((bits_[second >> 6] >> (second & 63)) & 1);
   }
 
-  // True when some key lies in [low, high] (exact: the keys are kept sorted).
+  // True when some key lies in [low, high]: exact for the bitmap, and for
+  // a Bloom filter of at most kMaxSortedKeys keys (kept sorted); else true.
   bool any_in_range(int64_t low, int64_t high) const;
+  static constexpr size_t kMaxSortedKeys = size_t{1} << 20;
 
   bool exact() const { return bitmap_; }
   size_t memory_bytes() const { return bits_.size() * sizeof(uint64_t) + sorted_.size() * sizeof(int64_t); }
@@ -56,7 +58,7 @@ class IntegerKeySet {
   uint64_t bit_count_ = 0;  // bitmap: bits over [min, max]
   uint64_t mask_ = 0;       // Bloom filter: its size in bits - 1 (a power of two)
   std::vector<uint64_t> bits_;
-  std::vector<int64_t> sorted_;  // the keys, sorted and unique
+  std::vector<int64_t> sorted_;  // Bloom filter: the keys, sorted and unique (when few enough)
 };
 
 }  // namespace loch::delta

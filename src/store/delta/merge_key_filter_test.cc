@@ -24,6 +24,23 @@ TEST(IntegerKeySet, DenseKeysUseAnExactBitmap) {
   }
   EXPECT_FALSE(set.may_contain(std::numeric_limits<int64_t>::min()));
   EXPECT_FALSE(set.may_contain(std::numeric_limits<int64_t>::max()));
+  // Ranges: keys are -500, -400, ..., 9'999'900.
+  EXPECT_TRUE(set.any_in_range(-500, -500));
+  EXPECT_FALSE(set.any_in_range(-499, -401));
+  EXPECT_TRUE(set.any_in_range(-499, -400));
+  EXPECT_FALSE(set.any_in_range(std::numeric_limits<int64_t>::min(), -501));
+  EXPECT_FALSE(set.any_in_range(9'999'901, std::numeric_limits<int64_t>::max()));
+  EXPECT_TRUE(set.any_in_range(9'999'900, std::numeric_limits<int64_t>::max()));
+  EXPECT_TRUE(set.any_in_range(std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()));
+  EXPECT_FALSE(set.any_in_range(1'000'001, 1'000'099));
+  EXPECT_TRUE(set.any_in_range(1'000'001, 1'000'100));
+  EXPECT_FALSE(set.any_in_range(7, 3));
+  for (int64_t low = 0; low < 300; ++low) {
+    for (int64_t width = 0; width < 130; ++width) {
+      const bool holds = (low + 500 + 99) / 100 * 100 - 500 <= low + width;  // the first key >= low
+      ASSERT_EQ(set.any_in_range(low, low + width), holds) << low << " " << width;
+    }
+  }
 }
 
 TEST(IntegerKeySet, SparseKeysUseABloomFilterThatNeverMissesAKey) {
@@ -38,6 +55,17 @@ TEST(IntegerKeySet, SparseKeysUseABloomFilterThatNeverMissesAKey) {
   for (int i = 0; i < 100'000; ++i) false_positives += set.may_contain(static_cast<int64_t>(random())) ? 1 : 0;
   EXPECT_LT(false_positives, 3'000);
   EXPECT_LE(set.memory_bytes(), keys.size() * (8 + 4));  // sorted keys + the filter (under 32 bits a key)
+}
+
+TEST(IntegerKeySet, RangesOfManySparseKeysAreNotCheckedExactly) {
+  std::mt19937_64 random(7);
+  std::vector<int64_t> keys(IntegerKeySet::kMaxSortedKeys + 1);
+  for (auto& key : keys) key = static_cast<int64_t>(random() | 1);  // odd keys only
+  IntegerKeySet set(keys);
+  EXPECT_FALSE(set.exact());
+  EXPECT_TRUE(set.may_contain(keys.back()));
+  EXPECT_TRUE(set.any_in_range(2, 2));  // not sorted: any range may hold a key
+  EXPECT_FALSE(set.any_in_range(3, 2));
 }
 
 TEST(IntegerKeySet, EmptySetHoldsNothing) {

@@ -89,7 +89,14 @@ void WindowedAggregation::add_to_session(KeyWindows& sessions, const Event& even
     }
     // An update already out for the same start is overwritten, not retracted.
     combined.emitted = combined.emitted || (it->emitted && it->start == start);
-    mark_removed(event.key, it->start);
+    // A session that keeps its start (it grew) is overwritten by the combined
+    // one's entry: only the others are deleted, and the combined one is
+    // already marked if the one it replaces was.
+    if (it->start != start) {
+      mark_removed(event.key, it->start);
+    } else {
+      combined.unsaved = it->unsaved;
+    }
     --open_windows_;
   }
   combined.start = start;

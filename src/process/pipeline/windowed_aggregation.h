@@ -13,10 +13,11 @@
 // replay from a checkpoint gives the same sequence.
 #pragma once
 
+#include <functional>
 #include <map>
-#include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -102,7 +103,12 @@ class WindowedAggregation {
   std::multimap<TimestampMs, std::string> by_end_;
   std::vector<WindowResult> results_;
   // (start, key) of the windows changed or removed since the last checkpoint.
-  std::set<std::pair<TimestampMs, std::string>> unsaved_;
+  struct StartKeyHash {
+    size_t operator()(const std::pair<TimestampMs, std::string>& v) const {
+      return std::hash<std::string>()(v.second) ^ (std::hash<TimestampMs>()(v.first) * 0x9e3779b97f4a7c15ULL);
+    }
+  };
+  std::unordered_set<std::pair<TimestampMs, std::string>, StartKeyHash> unsaved_;
 };
 
 }  // namespace loch::pipeline

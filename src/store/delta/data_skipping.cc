@@ -229,20 +229,36 @@ std::optional<int> compare_timestamps(Category category, const std::string& stor
   auto bound = parse_timestamp_text(literal);
   if (!value || !bound) return std::nullopt;
   if (category == Category::kTimestampNtz && (value->has_zone || bound->has_zone)) return std::nullopt;
-  // A zoneless statistic of an instant is ambiguous; a zoneless partition
-  // value is read as UTC by the scan (table_scan.cc), so it is compared so.
+  // A zoneless statistic of an instant is ambiguous.
   if (category == Category::kTimestamp && !value->has_zone && source == ValueSource::kStatistic) return std::nullopt;
-  // The stored value is an interval: a statistic may be up to 999 us off.
-  const int64_t value_slack = source == ValueSource::kStatistic ? 999 : 0;
-  // A literal without a zone compared with an instant is read in the
-  // session's time zone, which may be anywhere from UTC-12 to UTC+14.
+  // A value or literal without a zone compared with an instant is read in
+  // the session's time zone (table_scan.cc), which may be anywhere from
+  // UTC-12 to UTC+14: the instant lies in [wall - 14 h, wall + 12 h]. A
+  // statistic is also up to 999 us off (truncated to milliseconds).
   constexpr int64_t kHour = 3'600'000'000LL;
+  auto low = [](const TimestampText& t, bool zone_unknown) { return t.micros - (zone_unknown ? 14 * kHour : 0); };
+  auto high = [](const TimestampText& t, bool zone_unknown) { return t.micros + (zone_unknown ? 12 * kHour : 0); };
+  const bool value_zone_unknown = category == Category::kTimestamp && !value->has_zone;
   const bool literal_zone_unknown = category == Category::kTimestamp && !bound->has_zone;
-  const int64_t literal_low = bound->micros - (literal_zone_unknown ? 14 * kHour : 0);
-  const int64_t literal_high = bound->micros + (literal_zone_unknown ? 12 * kHour : 0);
-  if (value->micros + value_slack < literal_low) return -1;
-  if (value->micros - value_slack > literal_high) return 1;
-  if (value_slack == 0 && literal_low == literal_high && value->micros == literal_low) return 0;
+  const int64_t value_slack = source == ValueSource::kStatistic ? 999 : 0;
+  if (value_zone_unknown && literal_zone_unknown) {
+    // Both wall clocks of the one session zone: equal walls are one instant,
+    // and order holds except across a daylight-saving shift (at most a few
+    // hours anywhere), so a closer pair is left undecided.
+    constexpr int64_t kShift = 3 * kHour;
+    const int64_t difference = value->micros - bound->micros;
+    if (difference == 0 && value_slack == 0) return 0;
+    if (difference + value_slack < -kShift) return -1;
+    if (difference - value_slack > kShift) return 1;
+    return std::nullopt;
+  }
+  const int64_t value_low = low(*value, value_zone_unknown) - value_slack;
+  const int64_t value_high = high(*value, value_zone_unknown) + value_slack;
+  const int64_t literal_low = low(*bound, literal_zone_unknown);
+  const int64_t literal_high = high(*bound, literal_zone_unknown);
+  if (value_high < literal_low) return -1;
+  if (value_low > literal_high) return 1;
+  if (value_low == value_high && literal_low == literal_high && value_low == literal_low) return 0;
   return std::nullopt;
 }
 

@@ -191,8 +191,9 @@ Result<std::string> serialized_partition_sql(const std::string& expr, const Data
   const std::string& t = type.primitive;
   std::string text;
   if (t == "timestamp") {
-    // An instant, written in UTC without a zone suffix.
-    text = "strftime(timezone('UTC', " + expr + "), '%Y-%m-%d %H:%M:%S.%f')";
+    // An instant, adjusted to UTC in ISO 8601 with its Z, as the spec
+    // recommends: a zoneless value would be read in each reader's zone.
+    text = "strftime(timezone('UTC', " + expr + "), '%Y-%m-%dT%H:%M:%S.%fZ')";
   } else if (t == "timestamp_ntz") {
     text = "strftime(" + expr + ", '%Y-%m-%d %H:%M:%S.%f')";
   } else if (t == "date") {

@@ -81,6 +81,21 @@ TEST_F(PlanCacheSession, ReusesAPlanOnlyWhileTheTableIsUnchanged) {
   run("SELECT * FROM bronze.t");
 }
 
+// A kept plan must not keep the time zone it was prepared under: zoneless
+// timestamp literals (and partition values) are read in the session's zone.
+TEST_F(PlanCacheSession, AKeptPlanFollowsTheSessionTimeZone) {
+  run("SET TimeZone = 'UTC'");
+  run("CREATE TABLE bronze.t (ts TIMESTAMP)");
+  run("INSERT INTO bronze.t SELECT TIMESTAMPTZ '2024-01-02 05:00:00+00'");
+  PlanCache plans;
+  const std::string query = "SELECT count(*) FROM bronze.t WHERE ts < '2024-01-02 03:00:00'";
+  EXPECT_EQ(count(plans, query), 0);
+  run("SET TimeZone = 'America/Los_Angeles'");
+  EXPECT_EQ(count(plans, query), 1);
+  run("SET TimeZone = 'UTC'");
+  EXPECT_EQ(count(plans, query), 0);
+}
+
 TEST_F(PlanCacheSession, KeepsAtMostItsCapacity) {
   run("CREATE TABLE bronze.t (id BIGINT)");
   run("INSERT INTO bronze.t SELECT i FROM range(10) r(i)");

@@ -109,11 +109,11 @@ Result<std::string> partition_value_sql(const std::optional<std::string>& value,
   // Value Serialization").
   if (!value || value->empty()) return "CAST(NULL AS " + target + ")";
   if (target == "BLOB") return "encode(" + sql_string_literal(*value) + ")";
-  if (target == "TIMESTAMPTZ") {
-    const bool has_zone = value->find('Z') != std::string::npos || value->find('+') != std::string::npos;
-    if (has_zone) return "CAST(" + sql_string_literal(*value) + " AS TIMESTAMPTZ)";
-    return "timezone('UTC', CAST(" + sql_string_literal(*value) + " AS TIMESTAMP))";
-  }
+  // A timestamp with a zone or offset is that instant; one without a zone is
+  // read in the session's time zone (DuckDB's TimeZone setting), as Spark
+  // reads it in spark.sql.session.timeZone and Delta Kernel in the JVM's
+  // zone. The spec means the writer's zone, which no log records; the
+  // session's zone is where the user can say which it was.
   return "CAST(" + sql_string_literal(*value) + " AS " + target + ")";
 }
 

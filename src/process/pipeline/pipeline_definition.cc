@@ -547,7 +547,7 @@ Result<PipelineDefinition> parse_pipeline(const std::string& yaml_text, const fs
   }
   if (!root.IsMap()) return r.error(root, "", "a pipeline definition is a mapping (source, format, sink, ...)");
   try {
-    LOCH_RETURN_IF_ERROR(r.check_keys(root, "", {"name", "source", "format", "sink", "trigger", "options", "transform"}));
+    LOCH_RETURN_IF_ERROR(r.check_keys(root, "", {"name", "source", "format", "sink", "trigger", "options", "transform", "autostart"}));
     PipelineDefinition definition;
     definition.file = file;
     definition.name = file.stem().string();
@@ -583,6 +583,9 @@ Result<PipelineDefinition> parse_pipeline(const std::string& yaml_text, const fs
     }
     // Updates go through the merge sink, which rewrites files itself.
     if (definition.options.emit == EmitMode::kUpdates && definition.options.window) definition.sink.compact_min_files = 0;
+    if (root["autostart"]) {
+      LOCH_ASSIGN_OR_RETURN(definition.autostart, r.boolean(root["autostart"], "autostart"));
+    }
     fs::path project_dir = file.parent_path().parent_path();
     if (root["transform"]) LOCH_RETURN_IF_ERROR(parse_transform(r, root["transform"], project_dir, definition.sql));
     return definition;

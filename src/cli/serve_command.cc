@@ -44,6 +44,7 @@ struct ServeOptions {
   int io_threads = 2;
   int maintenance_interval_ms = 30000;
   int producer_id_expiration_ms = 86400000;  // producer.id.expiration.ms (a day, as Kafka)
+  int transactional_id_expiration_ms = 604800000;  // transactional.id.expiration.ms (7 days, as Kafka)
   // Schema registry (Confluent's REST API), stored in the _schemas topic.
   bool registry_enabled = true;
   std::string registry_host = "0.0.0.0";
@@ -214,7 +215,9 @@ int run_serve(ServeOptions& options, Settings& settings) {
     spdlog::error("cannot open {}: {}", kafka::txn::kTransactionStateTopic, transaction_log.status().message());
     return 1;
   }
-  kafka::txn::TransactionCoordinator transactions({}, **transaction_log, **producer_ids,
+  kafka::txn::TransactionCoordinator::Options transaction_options;
+  transaction_options.transactional_id_expiration_ms = options.transactional_id_expiration_ms;
+  kafka::txn::TransactionCoordinator transactions(transaction_options, **transaction_log, **producer_ids,
                                                   kafka::make_transaction_effects(broker), &kafka::system_clock_ms);
   if (Status s = transactions.load(); !s.is_ok()) {
     spdlog::error("cannot load transactions from {}: {}", kafka::txn::kTransactionStateTopic, s.message());
@@ -354,6 +357,9 @@ void register_serve_command(CLI::App& app, Settings& settings, int* exit_code) {
   settings.add(command, "--producer-id-expiration-ms", "kafka.producer_id_expiration_ms",
                &options->producer_id_expiration_ms,
                "Idle time after which a producer's sequence state is dropped (producer.id.expiration.ms)");
+  settings.add(command, "--transactional-id-expiration-ms", "kafka.transactional_id_expiration_ms",
+               &options->transactional_id_expiration_ms,
+               "Idle time after which a transactional id is forgotten (transactional.id.expiration.ms)");
   settings.add(command, "--offsets-topic-partitions", "kafka.offsets_topic_partitions",
                &options->offsets_topic_partitions,
                "Partitions of __consumer_offsets when it is created (offsets.topic.num.partitions)");

@@ -18,7 +18,8 @@ TransactionCoordinator::TransactionCoordinator(Options options, TransactionState
 Status TransactionCoordinator::load() {
   std::lock_guard lock(mutex_);
   std::map<std::string, TxnMetadata> replayed;
-  LOCH_RETURN_IF_ERROR(store_.replay([&](TxnMetadata txn) { replayed[txn.transactional_id] = std::move(txn); }));
+  LOCH_RETURN_IF_ERROR(store_.replay([&](TxnMetadata txn) { replayed[txn.transactional_id] = std::move(txn); },
+                                     [&](const std::string& expired) { replayed.erase(expired); }));
   txns_ = std::move(replayed);
   int completed = 0;
   for (auto& [id, txn] : txns_) {
@@ -299,6 +300,25 @@ void TransactionCoordinator::tick() {
     if (TxnError error = abort_with_bumped_epoch(txn); error != TxnError::kNone) {
       spdlog::error("kafka: transaction '{}': the timeout abort failed; tried again at the next tick", id);
     }
+  }
+  for (auto it = txns_.begin(); it != txns_.end();) {
+    const TxnMetadata& txn = it->second;
+    const bool idle = txn.state == TxnState::kEmpty || txn.state == TxnState::kCompleteCommit ||
+                      txn.state == TxnState::kCompleteAbort;
+    if (!idle || now - txn.last_update_ms < options_.transactional_id_expiration_ms) {
+      ++it;
+      continue;
+    }
+    // Not waited for: lost in a crash, the id comes back and expires again.
+    if (Status s = store_.append_tombstone(it->first); !s.is_ok()) {
+      spdlog::error("kafka: transactional id '{}' could not expire: {}", it->first, s.message());
+      ++it;
+      continue;
+    }
+    spdlog::info("kafka: transactional id '{}' (producer {}) idle for {} ms: expired (transactional.id.expiration.ms)",
+                 it->first, txn.producer_id, now - txn.last_update_ms);
+    unsynced_records_ = true;
+    it = txns_.erase(it);
   }
 }
 

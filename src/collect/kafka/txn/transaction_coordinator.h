@@ -76,8 +76,11 @@ class TransactionStateStore {
   virtual Status append(const TxnMetadata& txn, TxnRecordDurability durability) = 0;
   // Makes every record appended so far durable.
   virtual Status sync() = 0;
-  // Every record in log order.
-  virtual Status replay(const std::function<void(TxnMetadata)>& visit) = 0;
+  // A tombstone for an expired transactional id (durable as kLater).
+  virtual Status append_tombstone(const std::string& transactional_id) = 0;
+  // Every record in log order: `visit` for a state, `forget` for a tombstone.
+  virtual Status replay(const std::function<void(TxnMetadata)>& visit,
+                        const std::function<void(const std::string&)>& forget) = 0;
 };
 
 struct TransactionEffects {
@@ -101,6 +104,10 @@ class TransactionCoordinator {
   using Clock = std::function<int64_t()>;
   struct Options {
     int32_t max_timeout_ms = 900000;  // transaction.max.timeout.ms
+    // transactional.id.expiration.ms: an id with no transaction open and no
+    // request for this long is forgotten (a tombstone in the log); its next
+    // InitProducerId starts afresh with a new producer id.
+    int64_t transactional_id_expiration_ms = 604800000;
   };
 
   TransactionCoordinator(Options options, TransactionStateStore& store, ProducerIdAllocator& ids,
@@ -124,8 +131,9 @@ class TransactionCoordinator {
                              const std::string& group, const std::map<TopicPartition, PendingOffset>& offsets);
   TxnError end_txn(const std::string& transactional_id, int64_t producer_id, int16_t producer_epoch, bool commit);
 
-  // Aborts transactions open longer than their timeout, and makes
-  // completion records appended since the last tick durable.
+  // Aborts transactions open longer than their timeout, expires idle
+  // transactional ids, and makes records appended without waiting since
+  // the last tick durable.
   void tick();
 
   std::vector<TxnMetadata> list() const;

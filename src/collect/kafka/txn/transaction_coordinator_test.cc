@@ -19,8 +19,17 @@ class MemoryStore final : public TransactionStateStore {
     durable = records.size();
     return Status::ok();
   }
-  Status replay(const std::function<void(TxnMetadata)>& visit) override {
+  Status append_tombstone(const std::string& transactional_id) override {
+    records.emplace_back(transactional_id, std::string());
+    return Status::ok();
+  }
+  Status replay(const std::function<void(TxnMetadata)>& visit,
+                const std::function<void(const std::string&)>& forget) override {
     for (const auto& [id, value] : records) {
+      if (value.empty()) {
+        forget(id);
+        continue;
+      }
       auto txn = decode_txn_value(id, value);
       if (!txn.is_ok()) return txn.status();
       visit(*txn);
@@ -199,6 +208,29 @@ TEST_F(TransactionCoordinatorTest, LostCompletionRecordWritesTheMarkersAgainOnLo
   EXPECT_EQ(markers_[1].type, ControlType::kCommit);
   EXPECT_EQ(committed_["g"][(TopicPartition{"in", 0})], 17);
   EXPECT_EQ(coordinator_->describe("t1")->state, TxnState::kCompleteCommit);
+}
+
+TEST_F(TransactionCoordinatorTest, IdleTransactionalIdsExpireAndStayForgottenAfterALoad) {
+  constexpr int64_t kWeek = 604800000;
+  auto old_id = coordinator_->init_producer_id("old", 60000, -1, -1);
+  now_ += kWeek - 1;
+  auto recent = coordinator_->init_producer_id("recent", 60000, -1, -1);
+  coordinator_->tick();
+  EXPECT_TRUE(coordinator_->describe("old").has_value()) << "idle one ms less than the expiration";
+  now_ += 1;
+  coordinator_->tick();
+  EXPECT_FALSE(coordinator_->describe("old").has_value());
+  EXPECT_TRUE(coordinator_->describe("recent").has_value());
+  coordinator_->tick();
+  EXPECT_EQ(store_.durable, store_.records.size()) << "the tombstone is made durable by the next tick";
+  make_coordinator();
+  EXPECT_FALSE(coordinator_->describe("old").has_value());
+  ASSERT_TRUE(coordinator_->describe("recent").has_value());
+  EXPECT_EQ(coordinator_->describe("recent")->producer_id, recent.producer_id);
+  // The expired id starts afresh: a new producer id, epoch 0.
+  auto again = coordinator_->init_producer_id("old", 60000, -1, -1);
+  EXPECT_NE(again.producer_id, old_id.producer_id);
+  EXPECT_EQ(again.producer_epoch, 0);
 }
 
 TEST_F(TransactionCoordinatorTest, TimeoutAboveTheMaximumIsRefused) {

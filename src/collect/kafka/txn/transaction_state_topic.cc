@@ -55,7 +55,25 @@ Status TransactionStateTopic::sync() {
   return log->flush();
 }
 
-Status TransactionStateTopic::replay(const std::function<void(TxnMetadata)>& visit) {
+Status TransactionStateTopic::append_tombstone(const std::string& transactional_id) {
+  auto log = logs_.partition(kTransactionStateTopic, PartitionId(0));
+  if (!log) return Status::not_found(std::string(kTransactionStateTopic) + "-0 does not exist");
+  const int64_t now = system_clock_ms();
+  RecordBatchHeader header;
+  header.magic = RecordBatchHeader::kMagicV2;
+  header.partition_leader_epoch = -1;
+  header.base_timestamp = now;
+  header.max_timestamp = now;
+  header.last_offset_delta = 0;
+  Record record;
+  record.key = encode_txn_key(transactional_id);
+  auto appended = log->append(encode_record_batch(header, {record}), Durability::kNoWait);
+  if (!appended.is_ok()) return appended.status().with_context(std::string("appending to ") + kTransactionStateTopic);
+  return Status::ok();
+}
+
+Status TransactionStateTopic::replay(const std::function<void(TxnMetadata)>& visit,
+                                     const std::function<void(const std::string&)>& forget) {
   auto log = logs_.partition(kTransactionStateTopic, PartitionId(0));
   if (!log) return Status::not_found(std::string(kTransactionStateTopic) + "-0 does not exist");
   int64_t next = log->log_start_offset().value();
@@ -87,7 +105,10 @@ Status TransactionStateTopic::replay(const std::function<void(TxnMetadata)>& vis
           spdlog::warn("kafka: __transaction_state record at offset {} skipped: {}", offset, id.status().message());
           continue;
         }
-        if (!record.value) continue;  // a tombstone: the id expired
+        if (!record.value) {  // a tombstone: the id expired
+          forget(*id);
+          continue;
+        }
         auto txn = decode_txn_value(*id, *record.value);
         if (!txn.is_ok()) {
           spdlog::warn("kafka: __transaction_state record at offset {} skipped: {}", offset, txn.status().message());

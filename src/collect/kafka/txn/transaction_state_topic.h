@@ -24,8 +24,11 @@ class TransactionStateTopic final : public TransactionStateStore {
   // coordinator answers the client after it).
   Status append(const TxnMetadata& txn, TxnRecordDurability durability) override;
   Status sync() override;
+  // A record with the id's key and a null value (compaction then drops the id).
+  Status append_tombstone(const std::string& transactional_id) override;
   // Bad records are skipped with a warning naming their offset.
-  Status replay(const std::function<void(TxnMetadata)>& visit) override;
+  Status replay(const std::function<void(TxnMetadata)>& visit,
+                const std::function<void(const std::string&)>& forget) override;
 
  private:
   explicit TransactionStateTopic(LogManager& logs) : logs_(logs) {}

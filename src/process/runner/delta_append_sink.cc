@@ -153,8 +153,18 @@ Result<AppendOutcome> DeltaAppendSink::append(sql::Connection& connection, const
   auto adds = delta::write_data_files(connection, table_.root, metadata, rows_query, write_options);
   if (!adds.is_ok()) return adds.status().with_context("sink " + table_.display_name);
   AppendOutcome outcome;
+  LOCH_ASSIGN_OR_RETURN(int64_t target, delta::target_file_size(metadata));
+  // Small files per partition after this commit (the same notion of small as
+  // delta::compact_small_files: under half the target).
+  std::map<std::map<std::string, std::optional<std::string>>, int64_t> small_per_partition;
+  if (const delta::Snapshot* snapshot = txn.read_snapshot()) {
+    for (const auto& file : snapshot->files()) {
+      if (file.add.size < target / 2) ++small_per_partition[file.add.partition_values];
+    }
+  }
   int64_t bytes = 0;
   for (auto& add : *adds) {
+    if (add.size < target / 2) ++small_per_partition[add.partition_values];
     outcome.rows += json::parse(*add.stats)["numRecords"].get<int64_t>();
     bytes += add.size;
     ++outcome.files;
@@ -177,6 +187,9 @@ Result<AppendOutcome> DeltaAppendSink::append(sql::Connection& connection, const
   auto committed_version = txn.commit();
   if (!committed_version.is_ok()) return committed_version.status().with_context("sink " + table_.display_name);
   outcome.version = committed_version->version.value();
+  for (const auto& [partition, count] : small_per_partition) {
+    outcome.most_small_files_in_a_partition = std::max(outcome.most_small_files_in_a_partition, count);
+  }
   return outcome;
 }
 

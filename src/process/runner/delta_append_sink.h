@@ -50,6 +50,11 @@ struct AppendOutcome {
   int64_t version = -1;        // the Delta version created (or the table's, when skipped)
   int64_t rows = 0;
   int64_t files = 0;
+  // The most files under half the target size (see has_small_files_to_compact)
+  // that one partition holds after this append, counted from the snapshot the
+  // append read and the files it added: no snapshot is loaded for it. A
+  // commit of another writer in between is not counted. 0 when skipped.
+  int64_t most_small_files_in_a_partition = 0;
 };
 
 class DeltaAppendSink {
@@ -75,6 +80,10 @@ class DeltaAppendSink {
   // holds at least `min_small_files` files under half the table's target
   // file size.
   Result<bool> has_small_files_to_compact(sql::Connection& connection, int64_t min_small_files) const;
+  // The same, from an append's outcome (most_small_files_in_a_partition).
+  static bool has_small_files_to_compact(const AppendOutcome& appended, int64_t min_small_files) {
+    return !appended.skipped && min_small_files >= 2 && appended.most_small_files_in_a_partition >= min_small_files;
+  }
   // Rewrites the small files of those partitions into files of about the
   // target size, in one commit whose adds and removes carry
   // dataChange=false and which has no txn action: the newest txn of each

@@ -153,6 +153,11 @@ TEST_F(DeltaAppendSinkTest, ManyTinyBatchesAreCompactedWithEveryRowOnceAndTheOff
     ASSERT_TRUE(appended.is_ok()) << appended.status().to_string();
     auto due = orders.has_small_files_to_compact(*connection_, kMinSmallFiles);
     ASSERT_TRUE(due.is_ok()) << due.status().to_string();
+    // The append's own count (no snapshot loaded) says the same, with
+    // compaction off it says never.
+    EXPECT_EQ(DeltaAppendSink::has_small_files_to_compact(*appended, kMinSmallFiles), *due) << "batch " << batch;
+    EXPECT_FALSE(DeltaAppendSink::has_small_files_to_compact(*appended, 0));
+    EXPECT_GE(appended->most_small_files_in_a_partition, 1) << "batch " << batch;
     // Two day partitions, one file each per batch: due every 4th batch at the latest.
     if (*due) {
       auto compacted = orders.compact_small_files(*connection_, kMinSmallFiles);

@@ -84,7 +84,13 @@ class PipelineRun {
   }
   Result<std::string> output_query();
   Result<AppendOutcome> commit_output(const Offsets& next_offsets);
-  Status compact_small_files();
+  // `appended`: the main commit's outcome when it was an append, which
+  // tells whether compaction is due without loading the table again.
+  Status compact_small_files(const std::optional<AppendOutcome>& appended);
+  bool commits_by_append() const {
+    return definition_.sink.mode == SinkDefinition::Mode::kAppend &&
+           !(definition_.options.emit == pipeline::EmitMode::kUpdates && definition_.options.window);
+  }
   // Commits in the background (background_writer.h): append sinks of
   // pipelines without event time.
   // `query` with bronze's _ingested_at and _ingested_date (as of now) added.
@@ -337,7 +343,9 @@ Status PipelineRun::process(const source::MicroBatch& batch) {
                             ", expected " + std::to_string(expected_version) + "); stopping");
   }
   table_version_ = outcome->version;
-  if (!outcome->skipped) LOCH_RETURN_IF_ERROR(compact_small_files());
+  if (!outcome->skipped) {
+    LOCH_RETURN_IF_ERROR(compact_small_files(commits_by_append() ? std::optional<AppendOutcome>(*outcome) : std::nullopt));
+  }
   report.rows = outcome->rows;
   report.version = table_version_;
   report.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
@@ -381,11 +389,16 @@ Result<AppendOutcome> PipelineRun::commit_output(const Offsets& next_offsets) {
 // pipeline checkpoints its (unchanged) state under that version first, as
 // before any commit: a restart then finds the checkpoint of the table's
 // version whether or not the compaction committed.
-Status PipelineRun::compact_small_files() {
+Status PipelineRun::compact_small_files(const std::optional<AppendOutcome>& appended) {
   const SinkDefinition& sink = definition_.sink;
   if (sink.mode != SinkDefinition::Mode::kAppend || sink.compact_min_files == 0) return Status::ok();
   sql::Connection& connection = *connection_;
-  LOCH_ASSIGN_OR_RETURN(bool due, sink_->has_small_files_to_compact(connection, sink.compact_min_files));
+  bool due = false;
+  if (appended) {
+    due = DeltaAppendSink::has_small_files_to_compact(*appended, sink.compact_min_files);
+  } else {
+    LOCH_ASSIGN_OR_RETURN(due, sink_->has_small_files_to_compact(connection, sink.compact_min_files));
+  }
   if (!due) return Status::ok();
   const int64_t expected_version = table_version_ + 1;
   if (engine_) LOCH_RETURN_IF_ERROR(engine_->checkpoint(*state_, TableVersion(expected_version)));
@@ -487,9 +500,7 @@ Status PipelineRun::commit_in_background(const Offsets& next_offsets, BatchRepor
     if (!dropped.is_ok()) return dropped;
     AppendOutcome outcome = *appended;
     // Compaction (compact_small_files() above), here without state to checkpoint.
-    if (outcome.skipped || compact_min_files == 0) return outcome;
-    LOCH_ASSIGN_OR_RETURN(bool due, sink.has_small_files_to_compact(connection, compact_min_files));
-    if (!due) return outcome;
+    if (!DeltaAppendSink::has_small_files_to_compact(outcome, compact_min_files)) return outcome;
     LOCH_ASSIGN_OR_RETURN(std::optional<int64_t> version, sink.compact_small_files(connection, compact_min_files));
     if (version) outcome.version = *version;
     return outcome;

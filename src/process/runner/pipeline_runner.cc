@@ -419,10 +419,12 @@ Status PipelineRun::run() {
   // Event-time pipelines see the partitions in step (partition_aligner.h).
   std::optional<PartitionAligner> aligner;
   // Its cap bounds memory when a partition stops short of its end; it must
-  // hold a partition's backlog as librdkafka may hand it over whole.
+  // hold a partition's backlog as librdkafka may hand it over whole. (10
+  // batches of the default 50,000 records: the bound it had when the default
+  // was 10,000 and the cap 50 batches.)
   constexpr int64_t kMinAlignerCap = 500'000;
   if (engine_) {
-    aligner.emplace(static_cast<size_t>(std::max(definition_.source.max_batch_records * 50, kMinAlignerCap)));
+    aligner.emplace(static_cast<size_t>(std::max(definition_.source.max_batch_records * 10, kMinAlignerCap)));
   }
   while (!stop_requested()) {
     LOCH_ASSIGN_OR_RETURN(source::MicroBatch batch, source_->next_batch());

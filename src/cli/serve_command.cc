@@ -23,7 +23,7 @@
 #include "collect/contracts/contract_enforcer.h"
 #include "collect/contracts/store_schema_source.h"
 #include "process/host/pipeline_host.h"
-#include "serve/http/http_server.h"
+#include "common/net/http_server.h"
 #include "serve/http/pipelines_api.h"
 #include "serve/registry/embedded_registry.h"
 
@@ -258,9 +258,11 @@ int run_serve(ServeOptions& options, Settings& settings) {
   run_options.default_bootstrap = "127.0.0.1:" + std::to_string(server.bound_port());
   host::PipelineHost pipeline_host(std::move(pipelines), run_options);
   serve::http::PipelinesApi pipelines_api(pipeline_host);
-  serve::http::HttpServer http_server(
-      {options.http_host, static_cast<uint16_t>(options.http_port)},
-      [&pipelines_api](const serve::http::HttpRequest& request) { return pipelines_api.handle(request); });
+  HttpServer::Options http_options;
+  http_options.host = options.http_host;
+  http_options.port = static_cast<uint16_t>(options.http_port);
+  HttpServer http_server(http_options,
+                         [&pipelines_api](const HttpRequest& request) { return pipelines_api.handle(request); });
   if (options.http_enabled) {
     if (Status s = http_server.bind(); !s.is_ok()) {
       spdlog::error("{} (another server on this port? see --http-port, --http-enabled)", s.message());

@@ -21,7 +21,7 @@
 #include <string>
 
 #include "process/host/pipeline_host.h"
-#include "serve/http/http_server.h"
+#include "common/net/http_server.h"
 
 namespace loch::serve::http {
 

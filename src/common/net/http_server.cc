@@ -1,4 +1,4 @@
-#include "serve/http/http_server.h"
+#include "common/net/http_server.h"
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -11,7 +11,7 @@
 #include <boost/beast/http/write.hpp>
 #include <spdlog/spdlog.h>
 
-namespace loch::serve::http {
+namespace loch {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
@@ -21,8 +21,13 @@ namespace {
 
 constexpr uint32_t kMaxHeaderBytes = 64 * 1024;
 
-HttpAnswer error_answer(int status, const std::string& message) {
-  return {status, "application/json", "{\"error_code\":" + std::to_string(status) + ",\"message\":\"" + message + "\"}"};
+std::string json_string(const std::string& text) {
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    if (static_cast<unsigned char>(c) >= 0x20) quoted += c;
+  }
+  return quoted + "\"";
 }
 
 }  // namespace
@@ -30,7 +35,7 @@ HttpAnswer error_answer(int status, const std::string& message) {
 HttpServer::HttpServer(Options options, HttpHandler handler)
     : options_(std::move(options)),
       handler_(std::move(handler)),
-      listener_({"http", options_.host, options_.port, options_.threads}) {}
+      listener_({options_.name, options_.host, options_.port, options_.threads}) {}
 
 Status HttpServer::bind() { return listener_.bind(); }
 
@@ -39,6 +44,12 @@ void HttpServer::start() {
 }
 
 void HttpServer::stop() { listener_.stop(); }
+
+HttpAnswer HttpServer::error_answer(int status, const std::string& message) const {
+  if (options_.error_answer) return options_.error_answer(status, message);
+  return {status, "application/json",
+          "{\"error_code\":" + std::to_string(status) + ",\"message\":" + json_string(message) + "}"};
+}
 
 asio::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
   beast::tcp_stream stream(std::move(socket));
@@ -58,16 +69,19 @@ asio::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
     unsigned version = 11;
     HttpAnswer answer;
     if (ec == bhttp::error::body_limit) {
-      answer = error_answer(413, "request body over " + std::to_string(options_.max_body_bytes) + " bytes");
+      answer = error_answer(413, "Request body exceeds the limit of " + std::to_string(options_.max_body_bytes) + " bytes");
+    } else if (ec == bhttp::error::header_limit) {
+      answer = error_answer(431, "Request headers exceed " + std::to_string(kMaxHeaderBytes) + " bytes");
     } else if (ec) {
-      answer = error_answer(400, "bad HTTP request");
+      answer = error_answer(400, "Bad HTTP request: " + ec.message());
     } else {
       const bhttp::request<bhttp::string_body>& request = parser.get();
       version = request.version();
       keep_alive = request.keep_alive();
-      const HttpRequest routed{std::string(request.method_string()), std::string(request.target()), request.body()};
+      const HttpRequest routed{std::string(request.method_string()), std::string(request.target()), request.body(),
+                               std::string(request[bhttp::field::content_type])};
       answer = handler_(routed);
-      spdlog::debug("http: {} {} -> {}", routed.method, routed.target, answer.status);
+      spdlog::debug("{}: {} {} -> {}", options_.name, routed.method, routed.target, answer.status);
     }
     // Named, not a temporary inside the co_await (g++ 12, see STYLE.md).
     bhttp::response<bhttp::string_body> response{static_cast<bhttp::status>(answer.status), version};
@@ -85,4 +99,4 @@ asio::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
   stream.socket().close(ignored);
 }
 
-}  // namespace loch::serve::http
+}  // namespace loch

@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <ctime>
@@ -21,6 +22,7 @@
 #include "process/runner/partition_aligner.h"
 #include "process/runner/pipeline_lock.h"
 #include "process/runner/staging_tables.h"
+#include "process/runner/transform_poison.h"
 #include "process/runner/window_upserts.h"
 #include "process/sink/cdc_sink.h"
 #include "process/source/event_extractor.h"
@@ -111,6 +113,10 @@ class PipelineRun {
   std::unique_ptr<source::RecordFormat> format_;
   std::optional<pipeline::EventTimeEngine> engine_;
   std::optional<source::EventExtractor> extractor_;
+  // This batch's transform output is in the table transformed_rows
+  // (transform_poison.h): a transform over this batch's records (not over
+  // windows or join pairs). Always so for a background commit's transform.
+  bool transform_materialized_ = false;
   std::unique_ptr<pipeline::StateStore> state_;
   // Lake tables the transform names (stream-table joins), at their newest snapshot each batch.
   std::optional<LakeTables> lake_tables_;
@@ -307,6 +313,27 @@ Status PipelineRun::process(const source::MicroBatch& batch) {
   report.poison = static_cast<int64_t>(poison.size());
   LOCH_RETURN_IF_ERROR(create_batch_views(connection, engine_.has_value(), definition_.options.window.has_value()));
   if (join_) LOCH_RETURN_IF_ERROR(join_->stage(connection, *format_, engine_->watermark()));
+  // The transform runs here, before the DLQ commit, so that the records it
+  // fails on go to the DLQ with this batch (transform_poison.h). Not over
+  // windows or join pairs: their rows are not this batch's records.
+  transform_materialized_ = !definition_.sql.empty() && !definition_.options.window && !join_;
+  if (transform_materialized_) {
+    LOCH_ASSIGN_OR_RETURN(std::string query, output_query());
+    auto failures = run_transform_isolating_failures(connection, query, "transformed_rows");
+    if (!failures.is_ok()) return failures.status().with_context("pipeline " + definition_.name + ": transform");
+    for (const TransformFailure& failure : *failures) {
+      auto record = std::find_if(batch.records.begin(), batch.records.end(), [&](const source::SourceRecord& r) {
+        return r.offset == failure.offset && r.source.partition == failure.partition && r.source.topic == failure.topic;
+      });
+      if (record == batch.records.end()) {
+        return Status::internal("pipeline " + definition_.name + ": the transform fails on " + failure.topic + "/" +
+                                std::to_string(failure.partition) + "@" + std::to_string(failure.offset) +
+                                ", not a record of this batch: " + failure.error);
+      }
+      poison.push_back({&*record, "transform: " + failure.error});
+    }
+    report.poison = static_cast<int64_t>(poison.size());
+  }
 
   // The state goes under the version the main commit will create, before
   // that commit: a crash in between leaves a checkpoint newer than the
@@ -359,10 +386,15 @@ Status PipelineRun::process(const source::MicroBatch& batch) {
 Result<AppendOutcome> PipelineRun::commit_output(const Offsets& next_offsets) {
   sql::Connection& connection = *connection_;
   const SinkDefinition& sink = definition_.sink;
-  LOCH_ASSIGN_OR_RETURN(std::string query, output_query());
+  std::string query = "SELECT * FROM transformed_rows";
+  if (!transform_materialized_) {
+    LOCH_ASSIGN_OR_RETURN(query, output_query());
+  }
   // emit: updates: upserts of windows by key (window_upserts.h).
   const bool upserts = definition_.options.emit == pipeline::EmitMode::kUpdates && definition_.options.window;
-  if (sink.mode == SinkDefinition::Mode::kAppend && !upserts) return sink_->append(connection, query, next_offsets);
+  if (sink.mode == SinkDefinition::Mode::kAppend && !upserts) {
+    return sink_->append(connection, query, next_offsets, false, transform_materialized_);
+  }
   if (upserts) query = window_upsert_input(query, table_version_ + 1);
   LOCH_RETURN_IF_ERROR(connection.execute("CREATE OR REPLACE VIEW sink_input AS " + query));
   std::vector<sink::CdcTxnMark> marks;
@@ -485,9 +517,7 @@ Status PipelineRun::commit_in_background(const Offsets& next_offsets, BatchRepor
     if (!renamed.is_ok()) return in_context(renamed);
     rows_query = with_ingestion_columns(rows_query);
   } else {
-    Result<std::string> query = output_query();
-    if (!query.is_ok()) return in_context(query.status());
-    Status created = connection_->execute("CREATE TABLE " + rows_table + " AS " + *query);
+    Status created = connection_->execute("ALTER TABLE transformed_rows RENAME TO " + rows_table);
     if (!created.is_ok()) return in_context(created);
   }
   LOCH_RETURN_IF_ERROR(finish_background_commit());

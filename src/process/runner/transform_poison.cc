@@ -93,6 +93,8 @@ Result<std::vector<TransformFailure>> run_transform_isolating_failures(sql::Conn
   for (int64_t row : bisection.failed_rows) failed += (failed.empty() ? "" : ",") + std::to_string(row);
   LOCH_RETURN_IF_ERROR(connection.execute("CREATE OR REPLACE TABLE " + std::string(kSubset) + " AS SELECT * FROM " +
                                           kRows + " WHERE rowid NOT IN (" + failed + ")"));
+  // The copy of the whole batch is not needed any more (`batch` reads the kept rows).
+  LOCH_RETURN_IF_ERROR(connection.execute("DROP TABLE " + std::string(kRows)));
   Status rest = connection.execute(create_output);
   if (!rest.is_ok()) {
     return rest.with_context("the transform still fails without the " + std::to_string(bisection.failures.size()) +

@@ -179,6 +179,11 @@ Result<OptimizeOutcome> optimize(const fs::path& root, const std::string& displa
       const std::string query = zorder_by.empty() ? scan : zorder_query(scan, zorder_by);
       DataWriteOptions options;
       options.data_change = false;
+      // A bin holds files of one partition: written without DuckDB's
+      // partitioned write, which cannot cut files by size and costs a hash
+      // partitioning of every row (measured: 1.6 -> 1.2 s for 2.5M bronze
+      // rows). Not for ZORDER: the probe would sort the rows once more.
+      options.probe_single_partition = zorder_by.empty();
       auto adds = write_data_files(connection, root, snapshot.metadata(), query, options);
       if (!adds.is_ok()) return adds.status().with_context("OPTIMIZE " + display_name);
       for (auto& add : *adds) {

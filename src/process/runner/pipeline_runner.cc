@@ -533,8 +533,18 @@ Status PipelineRun::commit_in_background(const Offsets& next_offsets, BatchRepor
     AppendOutcome outcome = *appended;
     // Compaction (compact_small_files() above), here without state to checkpoint.
     if (!DeltaAppendSink::has_small_files_to_compact(outcome, compact_min_files)) return outcome;
-    LOCH_ASSIGN_OR_RETURN(std::optional<int64_t> version, sink.compact_small_files(connection, compact_min_files));
-    if (version) outcome.version = *version;
+    // It rewrites every small file while the pipeline thread, done staging
+    // the next batch, soon only waits for it (and at the end of an
+    // available-now run it is all that is left): it gets every core, and the
+    // setting goes back after. Measured on 2 cores, 2.5M bronze rows:
+    // 1.16-1.27 -> 0.70-0.80 s.
+    const unsigned cores = std::max(2u, std::thread::hardware_concurrency());
+    LOCH_RETURN_IF_ERROR(connection.execute("SET threads = " + std::to_string(cores)));
+    auto compacted = sink.compact_small_files(connection, compact_min_files);
+    Status restored = connection.execute("SET threads = " + std::to_string(cores - 1));
+    if (!compacted.is_ok()) return compacted.status();
+    if (!restored.is_ok()) return restored;
+    if (*compacted) outcome.version = **compacted;
     return outcome;
   });
   return Status::ok();

@@ -21,17 +21,8 @@ work=$(mktemp -d)
 trap 'kill "${serve_pid:-0}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
 cd "$work"
 
-"$loch" serve --data-dir data --kafka-host 127.0.0.1 --kafka-port 0 --advertised-host 127.0.0.1 \
-  --registry-host 127.0.0.1 --registry-port 0 --http-port 0 >serve.log 2>&1 &
-serve_pid=$!
-port=""
-for _ in $(seq 1 400); do
-  port=$(grep -o 'kafka: listening on 127.0.0.1:[0-9]*' serve.log 2>/dev/null | cut -d: -f3 || true)
-  [ -n "$port" ] && break
-  sleep 0.05
-done
-[ -n "$port" ] || { cat serve.log >&2; exit 1; }
-kafka=127.0.0.1:$port
+source "$repo/bench/lib/serve.sh"
+start_bench_serve "$loch"
 "$loch" generate --bootstrap "$kafka" --count "$events" --seed 3 --customers 100 >/dev/null
 mkdir -p project/pipelines
 cp "$repo/examples/streaming-first/pipelines/bronze_clicks.yaml" project/pipelines/

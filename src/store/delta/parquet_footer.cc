@@ -7,6 +7,9 @@
 #include <cstdint>
 #include <cctype>
 #include <cstring>
+#include <optional>
+
+#include "common/varint.h"
 
 namespace loch::delta {
 namespace {
@@ -47,14 +50,13 @@ class CompactReader {
   }
 
   bool read_varint(uint64_t& out) {
-    out = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      uint8_t byte = 0;
-      if (!read_byte(byte)) return false;
-      out |= static_cast<uint64_t>(byte & 0x7f) << shift;
-      if ((byte & 0x80) == 0) return true;
-    }
-    return false;
+    std::string_view rest = bytes_.substr(position_);
+    const size_t before = rest.size();
+    std::optional<uint64_t> value = read_uvarint(rest);
+    if (!value) return false;
+    position_ += before - rest.size();
+    out = *value;
+    return true;
   }
 
   bool skip(uint64_t count) {
@@ -76,7 +78,7 @@ class CompactReader {
     }
     uint64_t zigzag = 0;
     if (!read_varint(zigzag)) return false;
-    id = static_cast<int16_t>(static_cast<int64_t>(zigzag >> 1) ^ -static_cast<int64_t>(zigzag & 1));
+    id = static_cast<int16_t>(zigzag_decode64(zigzag));
     return true;
   }
 
@@ -217,7 +219,7 @@ int64_t decode_i32(std::string_view value) {
   CompactReader reader(value);
   uint64_t zigzag = 0;
   if (!reader.read_varint(zigzag)) return -1;
-  return static_cast<int64_t>(zigzag >> 1) ^ -static_cast<int64_t>(zigzag & 1);
+  return zigzag_decode64(zigzag);
 }
 
 // Appends one SchemaElement's fields as "id/type/length:" + encoded value,

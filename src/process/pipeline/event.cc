@@ -1,6 +1,19 @@
 #include "process/pipeline/event.h"
 
+#include <ctime>
+
+#include <fmt/format.h>
+
 namespace loch::pipeline {
+
+std::string iso_time(TimestampMs ms) {
+  std::time_t seconds = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:03d}Z", buffer, static_cast<int>(((ms % 1000) + 1000) % 1000));
+}
 
 uint64_t stable_hash(std::string_view bytes) {
   uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a offset basis

@@ -18,6 +18,9 @@ using TimestampMs = int64_t;
 // event time before its first event.
 inline constexpr TimestampMs kNoTimestamp = std::numeric_limits<int64_t>::min();
 
+// `ms` as ISO 8601 UTC to the millisecond: 2026-01-01T00:03:10.250Z.
+std::string iso_time(TimestampMs ms);
+
 // One source partition (a Kafka topic partition). Watermarks are tracked per
 // partition and combined as the minimum over the partitions.
 struct SourcePartition {

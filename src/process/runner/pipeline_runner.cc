@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <ctime>
 #include <thread>
 
 #include <fmt/format.h>
@@ -42,15 +41,6 @@ namespace {
 pipeline::TimestampMs wall_clock_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-std::string iso_time(pipeline::TimestampMs ms) {
-  std::time_t seconds = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
-  return fmt::format("{}.{:03d}Z", buffer, static_cast<int>(((ms % 1000) + 1000) % 1000));
 }
 
 class PipelineRun {
@@ -589,7 +579,7 @@ std::string format_batch_report(const BatchReport& report) {
   std::string line = fmt::format("{} batch={} records={} rows={} late={} duplicates={} poison={} version={} offsets={}",
                                  report.pipeline, report.batch, report.records, report.rows, report.late,
                                  report.duplicates, report.poison, report.version, offsets);
-  if (report.watermark_ms != pipeline::kNoTimestamp) line += " watermark=" + iso_time(report.watermark_ms);
+  if (report.watermark_ms != pipeline::kNoTimestamp) line += " watermark=" + pipeline::iso_time(report.watermark_ms);
   return line;
 }
 

@@ -1,7 +1,6 @@
 #include "serve/http/pipelines_api.h"
 
 #include <charconv>
-#include <ctime>
 
 #include <nlohmann/json.hpp>
 
@@ -16,12 +15,7 @@ using nlohmann::json;
 
 json iso_time_or_null(int64_t ms) {
   if (ms == 0 || ms == pipeline::kNoTimestamp) return nullptr;
-  std::time_t seconds = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[40];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
-  return std::string(buffer) + "." + std::to_string(1000 + ((ms % 1000) + 1000) % 1000).substr(1) + "Z";
+  return pipeline::iso_time(ms);
 }
 
 json status_object(const host::PipelineStatus& s) {

@@ -207,7 +207,7 @@ Status parse_format(const DefinitionReader& r, const YAML::Node& node, FormatDef
 Status parse_sink(const DefinitionReader& r, const YAML::Node& node, SinkDefinition& sink) {
   LOCH_RETURN_IF_ERROR(r.expect_map(node, "sink"));
   LOCH_RETURN_IF_ERROR(r.check_keys(node, "sink", {"table", "partition_by", "target_file_size", "mode", "merge_keys",
-                                                   "late_table", "compact_min_files"}));
+                                                   "late_table", "compact_min_files", "max_file_age"}));
   if (!node["table"]) return r.error(node, "sink", "missing key 'table' (zone.table, e.g. bronze.clicks)");
   LOCH_ASSIGN_OR_RETURN(std::string table, r.scalar(node["table"], "sink.table"));
   size_t dot = table.find('.');
@@ -244,6 +244,13 @@ Status parse_sink(const DefinitionReader& r, const YAML::Node& node, SinkDefinit
   sink.late_table = sink.zone + "." + sink.table + "_late";
   if (node["late_table"]) {
     LOCH_ASSIGN_OR_RETURN(sink.late_table, r.scalar(node["late_table"], "sink.late_table"));
+  }
+  if (const YAML::Node age = node["max_file_age"]) {
+    if (sink.mode != SinkDefinition::Mode::kAppend) {
+      return r.error(age, "sink.max_file_age", "only for mode append (merge and scd2 commit each batch's changes)");
+    }
+    LOCH_ASSIGN_OR_RETURN(sink.max_file_age_ms, r.duration(age, "sink.max_file_age"));
+    if (sink.max_file_age_ms < 0) return r.error(age, "sink.max_file_age", "must not be negative");
   }
   if (const YAML::Node compact = node["compact_min_files"]) {
     if (sink.mode != SinkDefinition::Mode::kAppend) {
@@ -576,6 +583,11 @@ Result<PipelineDefinition> parse_pipeline(const std::string& yaml_text, const fs
         return r.error(root["options"]["join"]["topic"], "options.join.topic",
                        "'" + definition.options.join->topic + "' is also a source topic: a topic is one side of the join");
       }
+    }
+    if (definition.sink.max_file_age_ms > 0 && !definition.options.event_time_column.empty()) {
+      return r.error(root["sink"]["max_file_age"], "sink.max_file_age",
+                     "only for pipelines without event time (an event-time pipeline checkpoints its state with "
+                     "each batch's commit)");
     }
     if (definition.options.emit == EmitMode::kUpdates && definition.sink.mode == SinkDefinition::Mode::kScd2) {
       return r.error(root["options"]["emit"], "options.emit",

@@ -65,6 +65,10 @@ struct SinkDefinition {
   // half of target_file_size, the pipeline compacts it (dataChange=false
   // rewrite) after its commit; 0: never.
   int64_t compact_min_files = 50;
+  // Mode append without event time: a file stays open across micro-batches
+  // until it is this old or about target_file_size (runner/open_file.h);
+  // 0: every micro-batch commits its own files.
+  TimestampMs max_file_age_ms = 0;
 };
 
 struct TriggerDefinition {

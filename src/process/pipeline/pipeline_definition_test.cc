@@ -141,6 +141,25 @@ TEST(PipelineDefinition, CompactMinFilesIsValidatedAndZeroTurnsCompactionOff) {
             std::string::npos);
 }
 
+TEST(PipelineDefinition, MaxFileAgeIsForAppendSinksWithoutEventTime) {
+  auto defaults = parse("source: {topic: clicks}\nsink: {table: bronze.clicks}\n");
+  ASSERT_TRUE(defaults.is_ok()) << defaults.status().to_string();
+  EXPECT_EQ(defaults->sink.max_file_age_ms, 0) << "by default every micro-batch commits its files";
+  auto minute = parse("source: {topic: clicks}\nsink: {table: bronze.clicks, max_file_age: 1m}\n");
+  ASSERT_TRUE(minute.is_ok()) << minute.status().to_string();
+  EXPECT_EQ(minute->sink.max_file_age_ms, 60'000);
+  EXPECT_NE(error_of("source: {topic: a}\nsink:\n  table: bronze.a\n  max_file_age: soon\n")
+                .find(":4: sink.max_file_age:"),
+            std::string::npos);
+  EXPECT_NE(error_of("source: {topic: a}\nsink:\n  table: silver.a\n  mode: merge\n  merge_keys: [id]\n"
+                     "  max_file_age: 1m\n")
+                .find(":6: sink.max_file_age: only for mode append"),
+            std::string::npos);
+  std::string message = error_of("source: {topic: a}\nsink:\n  table: silver.a\n  max_file_age: 1m\n"
+                                 "options:\n  event_time: ts\n");
+  EXPECT_NE(message.find(":4: sink.max_file_age: only for pipelines without event time"), std::string::npos) << message;
+}
+
 TEST(PipelineDefinition, ConsumerGroupSettingsAreRefused) {
   std::string message = error_of("source:\n  topic: a\n  group.id: mine\nsink: {table: bronze.a}\n");
   EXPECT_NE(message.find(":3: source.group.id: not allowed"), std::string::npos) << message;

@@ -33,6 +33,11 @@ void BackgroundWriter::submit(Job job) {
   changed_.notify_all();
 }
 
+bool BackgroundWriter::finished() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return outcome_.has_value();
+}
+
 Result<AppendOutcome> BackgroundWriter::wait() {
   std::unique_lock<std::mutex> lock(mutex_);
   changed_.wait(lock, [this] { return outcome_.has_value(); });

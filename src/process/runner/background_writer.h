@@ -42,6 +42,8 @@ class BackgroundWriter {
   void submit(Job job);
   // A job was submitted and not collected yet.
   bool busy() const { return submitted_; }
+  // The submitted job has ended: wait() returns at once.
+  bool finished();
   // Waits for the submitted job to end and returns its outcome.
   Result<AppendOutcome> wait();
 

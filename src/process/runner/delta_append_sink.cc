@@ -162,11 +162,10 @@ Result<AppendOutcome> DeltaAppendSink::append(sql::Connection& connection, const
       if (file.add.size < target / 2) ++small_per_partition[file.add.partition_values];
     }
   }
-  int64_t bytes = 0;
   for (auto& add : *adds) {
     if (add.size < target / 2) ++small_per_partition[add.partition_values];
     outcome.rows += json::parse(*add.stats)["numRecords"].get<int64_t>();
-    bytes += add.size;
+    outcome.bytes += add.size;
     ++outcome.files;
     txn.add_file(std::move(add));
   }
@@ -182,7 +181,7 @@ Result<AppendOutcome> DeltaAppendSink::append(sql::Connection& connection, const
   operation.parameters = {{"outputMode", "Append"}, {"queryId", pipeline_}};
   operation.metrics = {{"numFiles", std::to_string(outcome.files)},
                        {"numOutputRows", std::to_string(outcome.rows)},
-                       {"numOutputBytes", std::to_string(bytes)}};
+                       {"numOutputBytes", std::to_string(outcome.bytes)}};
   txn.set_operation(std::move(operation));
   auto committed_version = txn.commit();
   if (!committed_version.is_ok()) return committed_version.status().with_context("sink " + table_.display_name);

@@ -50,6 +50,7 @@ struct AppendOutcome {
   int64_t version = -1;        // the Delta version created (or the table's, when skipped)
   int64_t rows = 0;
   int64_t files = 0;
+  int64_t bytes = 0;           // of the files written
   // The most files under half the target size (see has_small_files_to_compact)
   // that one partition holds after this append, counted from the snapshot the
   // append read and the files it added: no snapshot is loaded for it. A

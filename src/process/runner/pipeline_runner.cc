@@ -18,6 +18,7 @@
 #include "process/runner/background_writer.h"
 #include "process/runner/interval_join_stage.h"
 #include "process/runner/lake_tables.h"
+#include "process/runner/open_file.h"
 #include "process/runner/partition_aligner.h"
 #include "process/runner/pipeline_lock.h"
 #include "process/runner/staging_tables.h"
@@ -88,7 +89,10 @@ class PipelineRun {
   // `query` with bronze's _ingested_at and _ingested_date (as of now) added.
   std::string with_ingestion_columns(const std::string& query) const;
   Status start_background_writer();
-  Status commit_in_background(const Offsets& next_offsets, BatchReport report);
+  // Adds the batch's rows to the open file, closing it when due.
+  Status commit_in_background(const source::MicroBatch& batch, BatchReport report);
+  // Hands the open file's batches to the writer as one commit.
+  Status close_open_file();
   Status finish_background_commit();
 
   const PipelineDefinition& definition_;
@@ -116,10 +120,13 @@ class PipelineRun {
   int lock_fd_ = -1;
   int64_t batches_ = 0;
   std::chrono::steady_clock::time_point batch_started_;
-  // The batch whose commit the writer is running, reported once it ends.
+  // Batches staged for the writer and not handed over yet (with the writer).
+  std::optional<OpenFile> open_file_;
+  // The batches whose commit the writer is running, reported once it ends.
   struct PendingBatch {
     BatchReport report;
     std::chrono::steady_clock::time_point started;
+    int64_t record_bytes = 0;
   };
   std::optional<PendingBatch> pending_;
   // Last: destroyed first, finishing a commit in flight while the rest exists.
@@ -351,7 +358,7 @@ Status PipelineRun::process(const source::MicroBatch& batch) {
     LOCH_ASSIGN_OR_RETURN(int64_t late_right, join_->commit_late(connection, batch.next_offsets));
     report.late += late_right;
   }
-  if (writer_) return commit_in_background(batch.next_offsets, std::move(report));
+  if (writer_) return commit_in_background(batch, std::move(report));
   auto outcome = commit_output(batch.next_offsets);
   if (!outcome.is_ok()) return outcome.status().with_context("pipeline " + definition_.name);
   if (!outcome->skipped && engine_ && outcome->version != expected_version) {
@@ -461,17 +468,28 @@ Status PipelineRun::run() {
     } else if (engine_) {
       engine_->on_processing_time(wall_clock_ms());
     }
+    if (open_file_ && open_file_->due(std::chrono::steady_clock::now())) LOCH_RETURN_IF_ERROR(close_open_file());
     if (trigger_.kind == TriggerDefinition::Kind::kAvailableNow) {
       if (batch.caught_up) break;
       continue;
     }
-    // interval: once the topics are drained, wait for the next tick;
-    // continuous: next_batch() itself waits for records.
+    // interval: once the topics are drained, wait for the next tick (or
+    // until the open file is due); continuous: next_batch() itself waits
+    // for records, at most max_batch_time.
     bool drained = static_cast<int64_t>(read) < definition_.source.max_batch_records;
     // Nothing left to overlap the commit in flight with: report it now.
     if (drained) LOCH_RETURN_IF_ERROR(finish_background_commit());
-    if (trigger_.kind == TriggerDefinition::Kind::kInterval && drained) pause(trigger_.interval_ms);
+    if (trigger_.kind == TriggerDefinition::Kind::kInterval && drained) {
+      pipeline::TimestampMs wait_ms = trigger_.interval_ms;
+      if (open_file_ && !open_file_->empty()) {
+        wait_ms = std::clamp<pipeline::TimestampMs>(open_file_->time_left(std::chrono::steady_clock::now()).count(), 1,
+                                                    wait_ms);
+      }
+      pause(wait_ms);
+    }
   }
+  // The rows read so far commit, also when a stop was requested.
+  LOCH_RETURN_IF_ERROR(close_open_file());
   return finish_background_commit();
 }
 
@@ -486,6 +504,10 @@ Status PipelineRun::run() {
 Status PipelineRun::start_background_writer() {
   if (engine_ || definition_.sink.mode != SinkDefinition::Mode::kAppend) return Status::ok();
   LOCH_ASSIGN_OR_RETURN(writer_, BackgroundWriter::start(*database_));
+  FileClosePolicy policy;
+  policy.max_age = std::chrono::milliseconds(definition_.sink.max_file_age_ms);
+  policy.target_bytes = definition_.sink.target_file_size_bytes;
+  open_file_.emplace(policy);
   // The two threads are the parallelism now: DuckDB's own workers (one per
   // core by default) would compete with them, and its threads waiting for
   // tasks cost CPU (measured on 2 cores: 0.67 -> 0.52 s user for 420k rows).
@@ -494,30 +516,49 @@ Status PipelineRun::start_background_writer() {
   return connection_->execute("SET threads = " + std::to_string(cores - 1));
 }
 
-Status PipelineRun::commit_in_background(const Offsets& next_offsets, BatchReport report) {
-  auto in_context = [this](Status status) { return status.with_context("pipeline " + definition_.name); };
+Status PipelineRun::commit_in_background(const source::MicroBatch& batch, BatchReport report) {
   // The output is kept in a table of its own, since the next batch replaces
   // the staging tables: without a transform, the staged rows themselves
   // (renamed, not copied); else the transform's result, computed here in
   // batch order.
   const std::string rows_table = "sink_rows_" + std::to_string(report.batch);
   std::string rows_query = "SELECT * FROM " + rows_table;
-  if (definition_.sql.empty()) {
-    Status renamed = connection_->execute("ALTER TABLE batch_all RENAME TO " + rows_table);
-    if (!renamed.is_ok()) return in_context(renamed);
-    rows_query = with_ingestion_columns(rows_query);
-  } else {
-    Status created = connection_->execute("ALTER TABLE transformed_rows RENAME TO " + rows_table);
-    if (!created.is_ok()) return in_context(created);
+  Status renamed = connection_->execute("ALTER TABLE " + std::string(definition_.sql.empty() ? "batch_all" : "transformed_rows") +
+                                        " RENAME TO " + rows_table);
+  if (!renamed.is_ok()) return renamed.with_context("pipeline " + definition_.name);
+  // Ingestion time is when the batch was read, also when its file commits later.
+  if (definition_.sql.empty()) rows_query = with_ingestion_columns(rows_query);
+  int64_t record_bytes = 0;
+  for (const source::SourceRecord& record : batch.records) {
+    record_bytes += static_cast<int64_t>(record.key.value_or("").size() + record.value.value_or("").size());
+    for (const auto& [name, value] : record.headers) record_bytes += static_cast<int64_t>(name.size() + value.value_or("").size());
   }
+  open_file_->add(rows_table, rows_query, record_bytes, std::move(report), batch_started_);
+  // A commit that has ended is reported now, and tells the open file how
+  // many bytes its rows will make.
+  if (writer_->busy() && writer_->finished()) LOCH_RETURN_IF_ERROR(finish_background_commit());
+  if (!open_file_->due(std::chrono::steady_clock::now())) return Status::ok();
+  return close_open_file();
+}
+
+Status PipelineRun::close_open_file() {
+  if (!open_file_ || open_file_->empty()) return Status::ok();
   LOCH_RETURN_IF_ERROR(finish_background_commit());
-  pending_ = PendingBatch{std::move(report), batch_started_};
+  const std::string rows_query = open_file_->rows_query();
+  const std::vector<std::string> tables = open_file_->tables();
+  pending_ = PendingBatch{open_file_->report(), open_file_->started(), open_file_->record_bytes()};
+  const Offsets next_offsets = pending_->report.next_offsets;
+  open_file_->clear();
   const int64_t compact_min_files = definition_.sink.compact_min_files;
   DeltaAppendSink& sink = *sink_;
-  writer_->submit([&sink, rows_table, rows_query, next_offsets,
+  writer_->submit([&sink, tables, rows_query, next_offsets,
                    compact_min_files](sql::Connection& connection) -> Result<AppendOutcome> {
     auto appended = sink.append(connection, rows_query, next_offsets, false, /*rows_materialized=*/true);
-    Status dropped = connection.execute("DROP TABLE IF EXISTS " + rows_table);
+    Status dropped = Status::ok();
+    for (const std::string& table : tables) {
+      Status status = connection.execute("DROP TABLE IF EXISTS " + table);
+      if (dropped.is_ok()) dropped = status;
+    }
     if (!appended.is_ok()) return appended.status();
     if (!dropped.is_ok()) return dropped;
     AppendOutcome outcome = *appended;
@@ -548,6 +589,7 @@ Status PipelineRun::finish_background_commit() {
   pending_.reset();
   if (!outcome.is_ok()) return outcome.status().with_context("pipeline " + definition_.name);
   table_version_ = outcome->version;
+  if (!outcome->skipped) open_file_->learn(pending.record_bytes, outcome->bytes);
   BatchReport& report = pending.report;
   report.rows = outcome->rows;
   report.version = table_version_;

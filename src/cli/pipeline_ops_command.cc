@@ -24,6 +24,7 @@ using nlohmann::json;
 struct OpsOptions {
   CommonOptions common;
   std::string http = "http://localhost:8080";
+  std::string http_token;
   std::string name;
 };
 
@@ -35,11 +36,14 @@ struct ReplayOptions {
   std::string from_time;
   std::string to_time;
   std::string http;  // replay: through this `loch serve` instead of on the data directory
+  std::string http_token;
 };
 
 // One call of serve's pipelines API; an error answer becomes a Status with its message.
-Result<json> call_api(const std::string& base, const std::string& method, const std::string& path) {
+Result<json> call_api(const std::string& base, const std::string& token, const std::string& method,
+                      const std::string& path) {
   LOCH_ASSIGN_OR_RETURN(auto url, serve::RegistryUrl::parse(base));
+  if (!token.empty()) url.authorization = "Bearer " + token;
   serve::RegistryHttpClient client(url, std::chrono::seconds(60));
   auto reply = client.request(method, path, method == "POST" ? std::optional<std::string>("") : std::nullopt);
   if (!reply.is_ok()) {
@@ -50,6 +54,7 @@ Result<json> call_api(const std::string& base, const std::string& method, const 
   if (reply->status != 200) {
     std::string message = body.is_object() && body.contains("message") ? body["message"].get<std::string>() : reply->body;
     if (reply->status == 404) return Status::not_found(message);
+    if (reply->status == 401) return Status::invalid_argument(base + path + ": HTTP 401: " + message);
     return Status::io_error(base + path + ": HTTP " + std::to_string(reply->status) + ": " + message);
   }
   if (body.is_discarded()) return Status::io_error(base + path + ": the answer is not JSON");
@@ -77,10 +82,11 @@ void print_status_table(const std::vector<json>& pipelines) {
 Status status_command(const OpsOptions& options) {
   std::vector<json> pipelines;
   if (options.name.empty()) {
-    LOCH_ASSIGN_OR_RETURN(json all, call_api(options.http, "GET", "/api/pipelines"));
+    LOCH_ASSIGN_OR_RETURN(json all, call_api(options.http, options.http_token, "GET", "/api/pipelines"));
     for (const json& p : all["pipelines"]) pipelines.push_back(p);
   } else {
-    LOCH_ASSIGN_OR_RETURN(json one, call_api(options.http, "GET", "/api/pipelines/" + options.name));
+    LOCH_ASSIGN_OR_RETURN(json one,
+                          call_api(options.http, options.http_token, "GET", "/api/pipelines/" + options.name));
     pipelines.push_back(std::move(one));
   }
   print_status_table(pipelines);
@@ -88,7 +94,8 @@ Status status_command(const OpsOptions& options) {
 }
 
 Status start_stop_command(const OpsOptions& options, const std::string& action) {
-  LOCH_ASSIGN_OR_RETURN(json status, call_api(options.http, "POST", "/api/pipelines/" + options.name + "/" + action));
+  LOCH_ASSIGN_OR_RETURN(json status, call_api(options.http, options.http_token, "POST",
+                                              "/api/pipelines/" + options.name + "/" + action));
   std::cout << options.name << " " << text_or_dash(status["state"]);
   if (!status["last_error"].is_null()) std::cout << ": " << text_or_dash(status["last_error"]);
   std::cout << "\n";
@@ -132,7 +139,8 @@ Status replay_command(const ReplayOptions& options) {
       query = "from-time=" + std::to_string(time_ms);
     }
     LOCH_ASSIGN_OR_RETURN(json done,
-                          call_api(options.http, "POST", "/api/pipelines/" + options.name + "/replay?" + query));
+                          call_api(options.http, options.http_token, "POST",
+                                   "/api/pipelines/" + options.name + "/replay?" + query));
     auto text = [](const json& offsets) {
       std::string out;
       for (const auto& [partition, next] : offsets.items()) {
@@ -223,6 +231,8 @@ Status backfill_command(const ReplayOptions& options) {
 
 void add_http_option(CLI::App* command, Settings& settings, OpsOptions& options) {
   settings.add(command, "--http", "pipelines.http", &options.http, "URL of the HTTP API of `loch serve`");
+  settings.add(command, "--http-token", "http.token", &options.http_token,
+               "Bearer token of that API (`loch serve --http-token`)");
   add_common_options(command, settings, options.common);
 }
 
@@ -279,6 +289,8 @@ void register_pipeline_ops_commands(CLI::App* pipeline_command, Settings& settin
   replay->add_option("--http", replay_options->http,
                      "Replay through this `loch serve` (e.g. http://localhost:8080), which hosts the pipeline, "
                      "instead of on --data-dir");
+  settings.add(replay, "--http-token", "http.token", &replay_options->http_token,
+               "Bearer token of that API (`loch serve --http-token`)");
   add_kafka_client_options(replay, settings, replay_options->client);
   replay->callback([replay_options, &settings, exit_code] {
     *exit_code = run_kafka_command("pipeline replay", settings, replay_options->client,

@@ -23,6 +23,7 @@
 #include "collect/contracts/contract_enforcer.h"
 #include "collect/contracts/store_schema_source.h"
 #include "process/host/pipeline_host.h"
+#include "common/net/http_bearer.h"
 #include "common/net/http_server.h"
 #include "serve/http/pipelines_api.h"
 #include "serve/registry/embedded_registry.h"
@@ -58,6 +59,7 @@ struct ServeOptions {
   bool http_enabled = true;
   std::string http_host = "0.0.0.0";
   int http_port = 8080;
+  std::string http_token;
   std::string project;  // "": no pipelines
 };
 
@@ -262,7 +264,9 @@ int run_serve(ServeOptions& options, Settings& settings) {
   http_options.host = options.http_host;
   http_options.port = static_cast<uint16_t>(options.http_port);
   HttpServer http_server(http_options,
-                         [&pipelines_api](const HttpRequest& request) { return pipelines_api.handle(request); });
+                         require_bearer_token(options.http_token, [&pipelines_api](const HttpRequest& request) {
+                           return pipelines_api.handle(request);
+                         }));
   if (options.http_enabled) {
     if (Status s = http_server.bind(); !s.is_ok()) {
       spdlog::error("{} (another server on this port? see --http-port, --http-enabled)", s.message());
@@ -270,8 +274,8 @@ int run_serve(ServeOptions& options, Settings& settings) {
     }
     http_server.start();
     // Logged before the broker's line, which tests wait for (tests/lib/serve.sh).
-    spdlog::info("http: listening on {}:{} ({} pipeline(s))", options.http_host, http_server.bound_port(),
-                 pipeline_host.status().size());
+    spdlog::info("http: listening on {}:{} ({} pipeline(s), {})", options.http_host, http_server.bound_port(),
+                 pipeline_host.status().size(), options.http_token.empty() ? "no authentication" : "bearer token");
   }
   pipeline_host.start_autostart();
 
@@ -385,6 +389,9 @@ void register_serve_command(CLI::App& app, Settings& settings, int* exit_code) {
                "Address the HTTP API (pipelines, /metrics) binds");
   settings.add(command, "--http-port", "http.port", &options->http_port,
                "HTTP API port: /api/pipelines, /metrics (0: any free port)");
+  settings.add(command, "--http-token", "http.token", &options->http_token,
+               "Require 'Authorization: Bearer TOKEN' on every HTTP API request, /metrics included "
+               "(empty: no authentication; bind --http-host to a private address then)");
   settings.add(command, "--project", "pipelines.project", &options->project,
                "Project directory whose pipelines/*.yaml run here (those without autostart: false start at once)");
   add_common_options(command, settings, options->common);

@@ -140,4 +140,27 @@ wait_for "the restarted pipeline read every order again" four_times
 
 stop_serve
 expect_eq "serve stops its pipelines and exits cleanly" "$SERVE_EXIT" "0"
+
+# With --http-token every request needs `Authorization: Bearer TOKEN`, /metrics included;
+# `loch pipeline` sends it from --http-token or LOCH_HTTP_TOKEN.
+start_serve "$DATA" --project "$PROJECT" --http-token s3cret
+expect_contains "serve logs that the API needs a token" "$(cat "$SERVE_LOG")" "bearer token"
+code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+expect_eq "no token: 401" "$(code "$HTTP/api/pipelines")" "401"
+expect_eq "a wrong token: 401" "$(code -H 'Authorization: Bearer nope' "$HTTP/api/pipelines")" "401"
+expect_eq "/metrics needs it too" "$(code "$HTTP/metrics")" "401"
+expect_contains "the 401 challenges for a bearer token" "$(curl -s -D - -o /dev/null "$HTTP/metrics")" \
+  'WWW-Authenticate: Bearer realm="loch"'
+expect_eq "the token: 200" "$(code -H 'Authorization: Bearer s3cret' "$HTTP/api/pipelines")" "200"
+set +e
+out=$("$LOCH" pipeline status --http "$HTTP" 2>&1)
+status=$?
+set -e
+expect_eq "loch pipeline status without the token fails" "$status" "1"
+expect_contains "and says how to give it" "$out" "LOCH_HTTP_TOKEN"
+expect_contains "--http-token" "$("$LOCH" pipeline status --http "$HTTP" --http-token s3cret)" "bronze_orders"
+expect_contains "LOCH_HTTP_TOKEN" "$(LOCH_HTTP_TOKEN=s3cret "$LOCH" pipeline stop bronze_orders --http "$HTTP")" \
+  "bronze_orders stopped"
+stop_serve
+expect_eq "serve with a token exits cleanly" "$SERVE_EXIT" "0"
 finish

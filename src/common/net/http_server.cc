@@ -79,7 +79,8 @@ asio::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
       version = request.version();
       keep_alive = request.keep_alive();
       const HttpRequest routed{std::string(request.method_string()), std::string(request.target()), request.body(),
-                               std::string(request[bhttp::field::content_type])};
+                               std::string(request[bhttp::field::content_type]),
+                               std::string(request[bhttp::field::authorization])};
       answer = handler_(routed);
       spdlog::debug("{}: {} {} -> {}", options_.name, routed.method, routed.target, answer.status);
     }
@@ -87,6 +88,7 @@ asio::awaitable<void> HttpServer::serve_connection(tcp::socket socket) {
     bhttp::response<bhttp::string_body> response{static_cast<bhttp::status>(answer.status), version};
     response.set(bhttp::field::server, "loch");
     response.set(bhttp::field::content_type, answer.content_type);
+    if (!answer.www_authenticate.empty()) response.set(bhttp::field::www_authenticate, answer.www_authenticate);
     response.keep_alive(keep_alive);
     response.body() = std::move(answer.body);
     response.prepare_payload();

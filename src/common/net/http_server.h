@@ -32,12 +32,18 @@ struct HttpRequest {
   std::string target;  // path and query, as sent
   std::string body;
   std::string content_type;
+  std::string authorization;  // the Authorization header, as sent
 };
 
 struct HttpAnswer {
-  int status = 200;
-  std::string content_type = "application/json";
+  // Not an aggregate: answers are written {status, content_type, body}.
+  HttpAnswer(int status = 200, std::string content_type = "application/json", std::string body = {})
+      : status(status), content_type(std::move(content_type)), body(std::move(body)) {}
+
+  int status;
+  std::string content_type;
   std::string body;
+  std::string www_authenticate;  // sent when not empty (a 401's challenge)
 };
 
 using HttpHandler = std::function<HttpAnswer(const HttpRequest&)>;

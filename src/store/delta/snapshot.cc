@@ -8,6 +8,7 @@
 #include <sstream>
 #include <unordered_set>
 
+#include "store/delta/checkpoint_action_cache.h"
 #include "store/delta/file_paths.h"
 #include "store/sql/database.h"
 
@@ -243,11 +244,37 @@ class SnapshotBuilder {
     return Status::ok();
   }
 
-  // Checkpoint or sidecar Parquet. The add rows, nearly all of a large
-  // checkpoint, are read as typed columns; every other row (protocol,
-  // metaData, txn, domainMetadata, sidecar, remove) as JSON, first, so that
-  // the protocol is checked before any add is interpreted.
+  // Checkpoint or sidecar Parquet, read once per process
+  // (checkpoint_action_cache.h).
   Status apply_parquet(const std::vector<std::filesystem::path>& files) {
+    CheckpointActionCache& cache = CheckpointActionCache::shared();
+    const std::optional<std::string> key = CheckpointActionCache::key_of(files);
+    std::shared_ptr<const CheckpointActionCache::Actions> actions = key ? cache.find(*key) : nullptr;
+    if (!actions) {
+      LOCH_ASSIGN_OR_RETURN(CheckpointActionCache::Actions read, read_parquet_actions(files));
+      actions = std::make_shared<const CheckpointActionCache::Actions>(std::move(read));
+      if (key) cache.put(*key, actions);
+    }
+    // As apply_all: the protocol first, then the rest in order.
+    if (!protocol_seen_) {
+      for (const Action& action : *actions) {
+        if (!action.protocol) continue;
+        LOCH_RETURN_IF_ERROR(check_reader_protocol(*action.protocol));
+        snapshot_.protocol_ = *action.protocol;
+        protocol_seen_ = true;
+        break;
+      }
+    }
+    for (const Action& action : *actions) LOCH_RETURN_IF_ERROR(apply(Action(action), /*from_checkpoint=*/true));
+    return Status::ok();
+  }
+
+  // The actions of checkpoint or sidecar Parquet files. The add rows, nearly
+  // all of a large checkpoint, are read as typed columns; every other row
+  // (protocol, metaData, txn, domainMetadata, sidecar, remove) as JSON,
+  // first, so that the protocol is checked before any add is interpreted.
+  Result<CheckpointActionCache::Actions> read_parquet_actions(const std::vector<std::filesystem::path>& files) {
+    CheckpointActionCache::Actions actions;
     const std::string source = "read_parquet(" + parquet_list(files) + ") AS t";
     std::string add_type;
     {
@@ -261,8 +288,8 @@ class SnapshotBuilder {
       }
     }
     LOCH_ASSIGN_OR_RETURN(auto others, read_parquet_rows(connection_, files, add_type.empty() ? "" : "WHERE t.add IS NULL"));
-    LOCH_RETURN_IF_ERROR(apply_all(others, /*from_checkpoint=*/true));
-    if (add_type.empty()) return Status::ok();
+    LOCH_RETURN_IF_ERROR(parse_actions(others, actions));
+    if (add_type.empty()) return actions;
     // Field names as DuckDB prints a STRUCT type, bare or quoted.
     auto has_field = [&](const std::string& name) {
       for (const std::string& spelled : {name, "\"" + name + "\""}) {
@@ -290,7 +317,8 @@ class SnapshotBuilder {
     if (!result.is_ok()) {
       // An unusual add struct (a field name the probe misread): the generic path.
       LOCH_ASSIGN_OR_RETURN(auto adds, read_parquet_rows(connection_, files, "WHERE t.add IS NOT NULL"));
-      return apply_all(adds, /*from_checkpoint=*/true);
+      LOCH_RETURN_IF_ERROR(parse_actions(adds, actions));
+      return actions;
     }
     while (true) {
       LOCH_ASSIGN_OR_RETURN(auto chunk, result->next_chunk());
@@ -343,8 +371,27 @@ class SnapshotBuilder {
         add.base_row_id = number(7);
         Action action;
         action.add = std::move(add);
-        LOCH_RETURN_IF_ERROR(apply(std::move(action), /*from_checkpoint=*/true));
+        actions.push_back(std::move(action));
       }
+    }
+    return actions;
+  }
+
+  // Parses `objects` onto `actions`. As in apply_all, a protocol among them
+  // is checked (unless a newer one was seen) before any other is parsed.
+  Status parse_actions(const std::vector<json>& objects, CheckpointActionCache::Actions& actions) {
+    for (size_t i = 0; i < objects.size() && !protocol_seen_; ++i) {
+      auto it = objects[i].find("protocol");
+      if (it == objects[i].end() || it->is_null()) continue;
+      auto action = parse_action(objects[i]);
+      if (!action.is_ok()) return action.status().with_context("action " + std::to_string(i + 1));
+      LOCH_RETURN_IF_ERROR(check_reader_protocol(*action->protocol));
+      break;
+    }
+    for (size_t i = 0; i < objects.size(); ++i) {
+      auto action = parse_action(objects[i]);
+      if (!action.is_ok()) return action.status().with_context("action " + std::to_string(i + 1));
+      actions.push_back(std::move(action).value());
     }
     return Status::ok();
   }

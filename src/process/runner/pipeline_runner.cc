@@ -402,7 +402,8 @@ Result<AppendOutcome> PipelineRun::commit_output(const Offsets& next_offsets) {
   auto applied = sink.mode == SinkDefinition::Mode::kScd2
                      ? sink::apply_scd2(connection, root, sink.merge_keys, "sink_input", marks)
                      : sink::apply_scd1(connection, root, upserts ? window_upsert_keys(definition_) : sink.merge_keys,
-                                        "sink_input", marks);
+                                        "sink_input", marks,
+                                        upserts ? sink::NullKeys::kOneValue : sink::NullKeys::kRefused);
   if (!applied.is_ok()) return applied.status();
   AppendOutcome outcome;
   outcome.skipped = applied->skipped || !applied->version;

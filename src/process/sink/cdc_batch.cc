@@ -55,7 +55,7 @@ Result<int64_t> query_int64(sql::Connection& connection, const std::string& quer
 }
 
 Result<CdcBatch> load_cdc_batch(sql::Connection& connection, const std::vector<std::string>& keys,
-                                const std::string& batch_relation) {
+                                const std::string& batch_relation, NullKeys null_keys) {
   const std::string what = "CDC batch " + batch_relation;
   LOCH_ASSIGN_OR_RETURN(auto described, delta::describe_query(connection, "SELECT * FROM " + batch_relation));
   std::vector<CdcColumn> columns;
@@ -98,8 +98,10 @@ Result<CdcBatch> load_cdc_batch(sql::Connection& connection, const std::vector<s
   // The batch is read once (it may be a view over the transform).
   Status keyed_created = connection.execute(std::string("CREATE OR REPLACE TEMP TABLE ") + kKeyedTable + " AS " + keyed);
   if (!keyed_created.is_ok()) return keyed_created.with_context(what);
-  std::string null_key;
+  // When a row has no key (kOneValue: never).
+  std::string null_key = null_keys == NullKeys::kOneValue ? "FALSE" : "";
   for (const auto& key : batch.keys) {
+    if (null_keys == NullKeys::kOneValue) break;
     null_key += (null_key.empty() ? "" : " OR ") + sql_identifier(key.name) + " IS NULL";
   }
   LOCH_ASSIGN_OR_RETURN(

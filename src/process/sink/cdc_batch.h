@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "process/sink/cdc_sink.h"
 
 namespace loch::sql {
 class Connection;
@@ -44,7 +45,7 @@ struct CdcBatch {
 };
 
 Result<CdcBatch> load_cdc_batch(sql::Connection& connection, const std::vector<std::string>& keys,
-                                const std::string& batch_relation);
+                                const std::string& batch_relation, NullKeys null_keys = NullKeys::kRefused);
 
 // Drops kCdcChangesTable (and the other temporary tables of a sink) when a
 // sink call ends, whichever way.

@@ -47,6 +47,13 @@ struct CdcTxnMark {
   int64_t version = 0;
 };
 
+// What a NULL in a key column means. A change captured from a database
+// always has its key (kRefused: an upsert without one is an error, a
+// tombstone without one is ignored); a window's group value may be NULL as
+// in SQL's GROUP BY, where NULLs form one group (kOneValue: NULL keys match
+// each other).
+enum class NullKeys { kRefused, kOneValue };
+
 struct CdcOutcome {
   bool skipped = false;            // every txn mark was already in the table: nothing written
   std::optional<int64_t> version;  // the Delta version committed; none when nothing was committed
@@ -64,7 +71,7 @@ struct CdcOutcome {
 // concurrent commit (Conflict).
 Result<CdcOutcome> apply_scd1(sql::Connection& connection, const std::filesystem::path& table_root,
                               const std::vector<std::string>& keys, const std::string& batch_relation,
-                              const std::vector<CdcTxnMark>& txns);
+                              const std::vector<CdcTxnMark>& txns, NullKeys null_keys = NullKeys::kRefused);
 
 Result<CdcOutcome> apply_scd2(sql::Connection& connection, const std::filesystem::path& table_root,
                               const std::vector<std::string>& keys, const std::string& batch_relation,

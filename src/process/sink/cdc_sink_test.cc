@@ -189,6 +189,31 @@ TEST_F(CdcSinkTest, CompositeKeysIncludingATombstonesKeyFromItsRecordKey) {
   EXPECT_EQ(text("SELECT string_agg(region || id || name, ',' ORDER BY region, id) FROM silver.customers"), "eu2c");
 }
 
+TEST_F(CdcSinkTest, NullKeysAreOneKeyWhenTheyAreValues) {
+  // A window's group value may be NULL, as in GROUP BY: NULL keys then
+  // match each other (window upserts), instead of being refused.
+  auto merge = [&](const std::string& rows) {
+    batch(rows);
+    auto outcome = apply_scd1(connection(), root_, {"id"}, "batch", {}, NullKeys::kOneValue);
+    EXPECT_TRUE(outcome.is_ok()) << outcome.status().to_string();
+  };
+  merge("(NULL, 'first', 'u', 1, 1000, 0, NULL), (1, 'one', 'u', 1, 1000, 1, NULL)");
+  EXPECT_EQ(text("SELECT string_agg(coalesce(id::VARCHAR, 'null') || ':' || email, ' ' ORDER BY id NULLS FIRST) "
+                 "FROM silver.customers"),
+            "null:first 1:one");
+  merge("(NULL, 'second', 'u', 2, 1000, 2, NULL)");
+  EXPECT_EQ(text("SELECT count(*) || ' ' || max(email) FROM silver.customers WHERE id IS NULL"), "1 second")
+      << "the NULL key's row was updated, not added again";
+  merge("(NULL, NULL, 'd', 3, 1000, 3, NULL)");
+  EXPECT_EQ(text("SELECT count(*)::VARCHAR FROM silver.customers WHERE id IS NULL"), "0") << "and deleted by a NULL-key delete";
+  EXPECT_EQ(current_rows(), "1:one:1");
+  // Captured changes keep refusing an upsert without its key.
+  batch("(NULL, 'x', 'u', 4, 1000, 4, NULL)");
+  auto refused = apply_scd1(connection(), root_, {"id"}, "batch", {});
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_NE(refused.status().to_string().find("NULL key"), std::string::npos) << refused.status().to_string();
+}
+
 TEST_F(CdcSinkTest, BadBatchesAreRefusedNamingWhatIsWrong) {
   batch("(1, 'a@x', 'x', 1, 1000, 0, NULL)");
   auto unknown = apply_scd1(connection(), root_, {"id"}, "batch", {});

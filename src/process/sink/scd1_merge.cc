@@ -15,10 +15,10 @@ constexpr const char* kRowChanges = "loch_cdc_row_changes";
 
 Result<CdcOutcome> apply_scd1(sql::Connection& connection, const std::filesystem::path& table_root,
                               const std::vector<std::string>& keys, const std::string& batch_relation,
-                              const std::vector<CdcTxnMark>& txns) {
+                              const std::vector<CdcTxnMark>& txns, NullKeys null_keys) {
   CdcTempTables temp_tables(connection);
   const std::string what = "SCD1 merge into " + table_root.string();
-  auto loaded = load_cdc_batch(connection, keys, batch_relation);
+  auto loaded = load_cdc_batch(connection, keys, batch_relation, null_keys);
   if (!loaded.is_ok()) return loaded.status().with_context(what);
   const CdcBatch& batch = *loaded;
   CdcOutcome outcome;
@@ -34,7 +34,8 @@ Result<CdcOutcome> apply_scd1(sql::Connection& connection, const std::filesystem
   std::string on;
   for (const auto& key : batch.keys) {
     const std::string column = sql_identifier(find_column(table.columns, key.name)->name);
-    on += (on.empty() ? "" : " AND ") + std::string("loch_t.") + column + " = loch_s." + sql_identifier(key.name);
+    const char* equals = null_keys == NullKeys::kOneValue ? " IS NOT DISTINCT FROM " : " = ";
+    on += (on.empty() ? "" : " AND ") + std::string("loch_t.") + column + equals + "loch_s." + sql_identifier(key.name);
   }
   std::string partition;
   for (const auto& key : batch.keys) partition += (partition.empty() ? "" : ", ") + sql_identifier(key.name);

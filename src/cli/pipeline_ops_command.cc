@@ -168,10 +168,10 @@ Status replay_command(const ReplayOptions& options) {
 
 // Runs the pipeline (available-now) from --from-time (a replay first) or
 // from where it is, up to --to-time or the topics' end now, printing a
-// progress line per batch. It stops at the first batch boundary at or past
-// the range's end: that batch may hold records after --to-time. A partition
-// that had been read past the range's end before is put back there, so the
-// pipeline then goes on where it was.
+// progress line per batch. Each partition is read up to the range's end
+// exactly (the first offset at or after --to-time), no record past it. A
+// partition that had been read past the range's end before is put back
+// there, so the pipeline then goes on where it was.
 Status backfill_command(const ReplayOptions& options) {
   LOCH_ASSIGN_OR_RETURN(auto definition, find_pipeline(options));
   LOCH_ASSIGN_OR_RETURN(auto run_options, run_options_of(options));
@@ -214,6 +214,7 @@ Status backfill_command(const ReplayOptions& options) {
   auto started = std::chrono::steady_clock::now();
   run_options.trigger = pipeline::TriggerDefinition{pipeline::TriggerDefinition::Kind::kAvailableNow, 0};
   run_options.stop = &stop;
+  run_options.stop_at = position.end;
   run_options.on_batch = [&](const runner::BatchReport& report) {
     for (const auto& [partition, next] : report.next_offsets) last[partition] = next;
     auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
@@ -308,7 +309,8 @@ void register_pipeline_ops_commands(CLI::App* pipeline_command, Settings& settin
   backfill->add_option("--from-time", backfill_options->from_time,
                        "Replay from this time first (default: from where the pipeline is)");
   backfill->add_option("--to-time", backfill_options->to_time,
-                       "Stop once every partition is past this time (default: the topics' end now)");
+                       "Read each partition up to its first record at or after this time, not beyond "
+                       "(default: the topics' end now)");
   add_kafka_client_options(backfill, settings, backfill_options->client);
   backfill->callback([backfill_options, &settings, exit_code] {
     *exit_code = run_kafka_command("pipeline backfill", settings, backfill_options->client,

@@ -138,6 +138,25 @@ ops start bronze_orders >/dev/null
 four_times() { [ "$(sql "select count(*) from bronze.orders")" = "$((4 * orders))" ]; }
 wait_for "the restarted pipeline read every order again" four_times
 
+# A backfill up to a time inside the topics reads each partition up to its
+# first record at or after that time (Kafka's offsets for a time), none after.
+ops stop bronze_orders >/dev/null
+mid=$(sql "select epoch_ms(quantile_disc(_timestamp, 0.5)) from bronze.orders")
+ends="select _partition as p, min(_offset) as e from bronze.orders where epoch_ms(_timestamp) >= $mid group by _partition"
+in_range="(select count(*) from bronze.orders b join ($ends) x on b._partition = x.p where b._offset < x.e)"
+past_range="(select count(*) from bronze.orders b join ($ends) x on b._partition = x.p where b._offset >= x.e)"
+early=$(sql "select sum(e) from ($ends)")
+before_in=$(sql "select $in_range")
+before_past=$(sql "select $past_range")
+[ "$early" -gt 0 ] && [ "$before_past" -gt 0 ] || fail "the middle time $mid does not split the orders"
+out=$("$LOCH" pipeline backfill bronze_orders --from-time 2000-01-01 --to-time "$mid" --project "$PROJECT" \
+  --bootstrap "$KAFKA" --data-dir "$DATA")
+expect_contains "backfill to a time: its range" "$out" "backfill bronze_orders: $early/$early records (100.0%)"
+expect_eq "backfill to a time: every record of the range once more" "$(sql "select $in_range")" \
+  "$((before_in + early))"
+expect_eq "backfill to a time: no record past the range" "$(sql "select $past_range")" "$before_past"
+expect_contains "backfill to a time: then back where it was" "$out" "bronze_orders resumes at "
+
 stop_serve
 expect_eq "serve stops its pipelines and exits cleanly" "$SERVE_EXIT" "0"
 

@@ -180,7 +180,7 @@ Status PipelineRun::open() {
   source_options.default_bootstrap_servers = options_.default_bootstrap;
   LOCH_ASSIGN_OR_RETURN(source_, source::KafkaSource::open(source_definition, source_options));
   LOCH_ASSIGN_OR_RETURN(Offsets start, sink_->committed_offsets(*connection_));
-  LOCH_RETURN_IF_ERROR(source_->assign(start));
+  LOCH_RETURN_IF_ERROR(source_->assign(start, options_.stop_at));
   LOCH_RETURN_IF_ERROR(start_background_writer());
   // Partitions join the watermark with their first event, not before: the
   // aligner already keeps them in step, and a partition registered before

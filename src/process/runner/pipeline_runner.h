@@ -63,6 +63,9 @@ struct RunOptions {
   std::function<void(const BatchReport&)> on_batch;
   // Checked between batches, with ShutdownSignal::requested().
   const std::atomic<bool>* stop = nullptr;
+  // A backfill's range end: each partition given is read up to (not
+  // including) this offset, and an available-now run ends there.
+  Offsets stop_at;
 };
 
 // Where a zone table lives: <data-dir>/lake/<zone>/<table>.

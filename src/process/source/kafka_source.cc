@@ -119,7 +119,8 @@ Result<std::vector<SourcePartition>> KafkaSource::partitions() {
   return out;
 }
 
-Status KafkaSource::assign(const std::map<SourcePartition, int64_t>& next_offsets) {
+Status KafkaSource::assign(const std::map<SourcePartition, int64_t>& next_offsets,
+                           const std::map<SourcePartition, int64_t>& stop_at) {
   LOCH_ASSIGN_OR_RETURN(std::vector<SourcePartition> all, partitions());
   for (const auto& [partition, offset] : next_offsets) {
     if (std::find(all.begin(), all.end(), partition) == all.end()) {
@@ -146,7 +147,13 @@ Status KafkaSource::assign(const std::map<SourcePartition, int64_t>& next_offset
           definition_.starting_offsets == pipeline::SourceDefinition::StartingOffsets::kEarliest ? low : high;
     }
     progress.end_at_assign = high;
+    if (auto stop = stop_at.find(partition); stop != stop_at.end()) {
+      progress.stop_at = stop->second;
+      progress.end_at_assign = std::min(high, stop->second);
+    }
     progress_[partition] = progress;
+    // A partition already at its stop offset is not read at all.
+    if (progress.stop_at && progress.next_offset >= *progress.stop_at) continue;
     rd_kafka_topic_partition_list_add(list.list, partition.topic.c_str(), partition.partition)->offset =
         progress.next_offset;
   }
@@ -165,6 +172,13 @@ std::map<SourcePartition, int64_t> KafkaSource::high_watermarks() const {
     out[partition] = std::max(high, progress.end_at_assign);
   }
   return out;
+}
+
+void KafkaSource::pause(const SourcePartition& partition) {
+  TopicPartitionList list(1);
+  rd_kafka_topic_partition_list_add(list.list, partition.topic.c_str(), partition.partition);
+  // Records already fetched still arrive and are dropped by take().
+  rd_kafka_pause_partitions(consumer_, list.list);
 }
 
 bool KafkaSource::caught_up() const {
@@ -197,12 +211,21 @@ Result<MicroBatch> KafkaSource::next_batch() {
       if (message->offset < progress->second.end_at_assign) return Status::ok();
       progress->second.at_end = true;
       // The end may be past next_offset after aborted transactions' records and markers.
-      progress->second.next_offset = std::max(progress->second.next_offset, message->offset);
+      int64_t end = message->offset;
+      if (progress->second.stop_at) end = std::min(end, *progress->second.stop_at);
+      progress->second.next_offset = std::max(progress->second.next_offset, end);
       return Status::ok();
     }
     if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       return Status::io_error("reading " + partition_name(partition) + " on " + bootstrap_servers_ + ": " +
                               rd_kafka_message_errstr(message));
+    }
+    if (progress->second.stop_at && message->offset >= *progress->second.stop_at) {
+      // Past the range: every offset before it has been read.
+      if (!progress->second.at_end) pause(partition);
+      progress->second.at_end = true;
+      progress->second.next_offset = std::max(progress->second.next_offset, *progress->second.stop_at);
+      return Status::ok();
     }
     SourceRecord record;
     record.source = partition;

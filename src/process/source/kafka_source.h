@@ -72,8 +72,12 @@ class KafkaSource {
 
   // Starts reading every partition of the topics: at `next_offsets` where
   // given, else at the definition's starting_offsets. Also records each
-  // partition's end (high watermark) now, for caught_up.
-  Status assign(const std::map<SourcePartition, int64_t>& next_offsets);
+  // partition's end (high watermark) now, for caught_up. A partition given
+  // in `stop_at` (a backfill's range) is read only up to that offset: its
+  // records from there on are not taken, its next offset stays there, and
+  // reaching it is reaching the partition's end.
+  Status assign(const std::map<SourcePartition, int64_t>& next_offsets,
+                const std::map<SourcePartition, int64_t>& stop_at = {});
 
   // Up to max_batch_records records, waiting at most max_batch_ms for them
   // (less when every partition is caught up).
@@ -99,7 +103,10 @@ class KafkaSource {
     int64_t next_offset = -1;  // -1: not known yet (starting at earliest/latest)
     int64_t end_at_assign = 0;
     bool at_end = false;       // librdkafka reported the end of the partition
+    std::optional<int64_t> stop_at;
   };
+  // Stops fetching a partition that reached its stop_at.
+  void pause(const SourcePartition& partition);
   bool caught_up() const;
 
   pipeline::SourceDefinition definition_;

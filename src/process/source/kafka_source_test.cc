@@ -120,6 +120,29 @@ TEST(KafkaSource, ResumesAtTheOffsetsTheSinkTableRecorded) {
   }
 }
 
+TEST(KafkaSource, StopAtEndsEachPartitionThereExactly) {
+  MockCluster cluster("visits", 3);
+  for (int i = 0; i < 90; ++i) cluster.produce("visits", i % 3, "k", std::to_string(i));
+  cluster.flush();
+  auto source = KafkaSource::open(definition(cluster, "visits"));
+  ASSERT_TRUE(source.is_ok());
+  // Partition 0 from 5 up to 12; partition 1 already at its stop; partition 2 to its end.
+  Status assigned = (*source)->assign({{{"visits", 0}, 5}, {{"visits", 1}, 30}, {{"visits", 2}, 0}},
+                                      {{{"visits", 0}, 12}, {{"visits", 1}, 30}});
+  ASSERT_TRUE(assigned.is_ok()) << assigned.to_string();
+  MicroBatch last;
+  std::vector<SourceRecord> records = read_available(**source, &last);
+  std::map<int32_t, std::vector<int64_t>> offsets;
+  for (const SourceRecord& r : records) offsets[r.source.partition].push_back(r.offset);
+  EXPECT_EQ(offsets[0], (std::vector<int64_t>{5, 6, 7, 8, 9, 10, 11})) << "nothing at or past its stop";
+  EXPECT_TRUE(offsets[1].empty());
+  EXPECT_EQ(offsets[2].size(), 30u);
+  EXPECT_TRUE(last.caught_up);
+  EXPECT_EQ((last.next_offsets[{"visits", 0}]), 12) << "the next offset is the stop, to resume from";
+  EXPECT_EQ((last.next_offsets[{"visits", 1}]), 30);
+  EXPECT_EQ((last.next_offsets[{"visits", 2}]), 30);
+}
+
 TEST(KafkaSource, BatchesHoldAtMostMaxBatchRecords) {
   MockCluster cluster("events", 1);
   for (int i = 0; i < 250; ++i) cluster.produce("events", 0, "k", std::to_string(i));

@@ -150,6 +150,7 @@ Result<AppendOutcome> DeltaAppendSink::append(sql::Connection& connection, const
   }
   delta::DataWriteOptions write_options;
   write_options.probe_single_partition = rows_materialized;
+  write_options.dictionary_size_limit = table_.dictionary_size_limit;
   auto adds = delta::write_data_files(connection, table_.root, metadata, rows_query, write_options);
   if (!adds.is_ok()) return adds.status().with_context("sink " + table_.display_name);
   AppendOutcome outcome;

@@ -43,6 +43,8 @@ struct SinkTable {
   std::string display_name;     // e.g. bronze.clicks, for messages
   std::vector<std::string> partition_by;
   std::optional<int64_t> target_file_size_bytes;  // delta.targetFileSize when the table is created
+  // Parquet dictionaries up to this many values (delta::DataWriteOptions).
+  std::optional<int64_t> dictionary_size_limit = std::nullopt;
 };
 
 struct AppendOutcome {

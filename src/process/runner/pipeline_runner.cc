@@ -143,9 +143,14 @@ Status PipelineRun::open() {
   LOCH_RETURN_IF_ERROR(connection_->execute("SET TimeZone = 'UTC'"));
 
   const SinkDefinition& sink = definition_.sink;
-  sink_.emplace(SinkTable{lake_table_root(options_.data_dir, sink.zone, sink.table), sink.zone + "." + sink.table,
-                          sink.partition_by, sink.target_file_size_bytes},
-                definition_.name);
+  SinkTable table{lake_table_root(options_.data_dir, sink.zone, sink.table), sink.zone + "." + sink.table,
+                  sink.partition_by, sink.target_file_size_bytes};
+  // Bronze holds raw payloads, unique per record: building a Parquet
+  // dictionary of them only to drop it cost a tenth of the write (352k
+  // clicks, one thread: 140-147 -> 127 ms, the same bytes). Columns of few
+  // values (topic, partition, ingestion date) still get theirs.
+  if (sink.zone == "bronze") table.dictionary_size_limit = 1000;
+  sink_.emplace(std::move(table), definition_.name);
   dlq_sink_.emplace(side_table(sink.table + "_dlq"), definition_.name);
   // The zone's directory: the CDC sinks create only the table's own.
   std::error_code ec;

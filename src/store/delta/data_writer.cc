@@ -352,6 +352,7 @@ Result<std::vector<FileAction>> write_data_files(sql::Connection& connection, co
   } else {
     copy += ", PARTITION_BY (" + partition_by + ")";
   }
+  if (options.dictionary_size_limit) copy += ", DICTIONARY_SIZE_LIMIT " + std::to_string(*options.dictionary_size_limit);
   if (mapped && !field_ids.empty()) copy += ", FIELD_IDS " + field_ids.dump();
   copy += ")";
   auto copied = connection.query(copy);

@@ -43,6 +43,10 @@ struct DataWriteOptions {
   // directory and cut at the target size, without DuckDB's partitioned
   // write (which hashes every row and cannot cut files).
   bool probe_single_partition = false;
+  // Parquet dictionary encoding: a column chunk with more distinct values
+  // than this is written plain (DuckDB's DICTIONARY_SIZE_LIMIT). Unset:
+  // DuckDB's default, which tries a dictionary for far longer.
+  std::optional<int64_t> dictionary_size_limit;
 };
 
 // Writes the rows of `query` into new files under `table_root`. The query's

@@ -135,6 +135,28 @@ TEST_F(TransactionTest, FilesAreCutAtTheTargetFileSize) {
   EXPECT_EQ(rows, 300000);
 }
 
+TEST_F(TransactionTest, DictionarySizeLimitWritesColumnsOfManyValuesPlain) {
+  // `name` has 500 distinct values, `day` three, each repeated.
+  const std::string rows =
+      "SELECT i AS id, 'n' || (i % 500) AS name, DATE '2024-01-01' + (i % 3)::INT AS day FROM range(50000) r(i)";
+  auto encodings = [&](const FileAction& add, const std::string& column) {
+    auto result = connection_->query("SELECT encodings FROM parquet_metadata('" + (root_ / add.path).string() +
+                                     "') WHERE path_in_schema = '" + column + "'");
+    EXPECT_TRUE(result.is_ok());
+    auto chunk = std::move(result->next_chunk()).value();
+    return chunk && chunk->size() > 0 ? std::string(chunk->column(0).string_at(0)) : std::string("?");
+  };
+  auto by_default = write_data_files(*connection_, root_, metadata(), rows);
+  ASSERT_TRUE(by_default.is_ok()) << by_default.status().to_string();
+  EXPECT_EQ(encodings(by_default->front(), "name"), "PLAIN_DICTIONARY");
+  DataWriteOptions options;
+  options.dictionary_size_limit = 100;
+  auto limited = write_data_files(*connection_, root_, metadata(), rows, options);
+  ASSERT_TRUE(limited.is_ok()) << limited.status().to_string();
+  EXPECT_EQ(encodings(limited->front(), "name"), "PLAIN") << "500 values, past the limit of 100";
+  EXPECT_EQ(encodings(limited->front(), "day"), "PLAIN_DICTIONARY") << "3 values keep their dictionary";
+}
+
 TEST_F(TransactionTest, PutIfAbsentRefusesAVersionThatExists) {
   fs::create_directories(root_ / "_delta_log");
   const fs::path path = root_ / "_delta_log" / "00000000000000000000.json";

@@ -9,6 +9,15 @@ namespace loch::pipeline {
 namespace {
 constexpr char kSpecKey[] = "~join-spec";
 constexpr char kSeqKey[] = "s";
+
+std::string row_entry_key(IntervalJoin::Side side, const std::string& key, TimestampMs time, uint64_t seq) {
+  StateEncoder k;
+  k.u8(side == IntervalJoin::Side::kLeft ? 'L' : 'R');
+  k.str(key);
+  k.i64(time);
+  k.u64(seq);
+  return k.take();
+}
 }  // namespace
 
 std::string IntervalJoinSpec::describe() const {
@@ -31,22 +40,57 @@ void IntervalJoin::add(Side side, const std::string& key, TimestampMs event_time
       matches_.push_back(left ? JoinMatch{shared, it->second.payload} : JoinMatch{it->second.payload, shared});
     }
   }
+  added_.push_back({side, key, event_time_ms, next_seq_, shared});
   buffer(side)[key].emplace(event_time_ms, Row{next_seq_++, std::move(shared)});
 }
 
 void IntervalJoin::expire(TimestampMs watermark) {
   if (watermark == kNoTimestamp) return;
-  auto drop = [](Buffer& rows, TimestampMs keep_from) {
+  auto drop = [this](Side side, TimestampMs keep_from) {
+    Buffer& rows = buffer(side);
     for (auto it = rows.begin(); it != rows.end();) {
       auto& by_time = it->second;
-      by_time.erase(by_time.begin(), by_time.lower_bound(keep_from));
+      const auto keep = by_time.lower_bound(keep_from);
+      for (auto row = by_time.begin(); row != keep; ++row) {
+        expired_.push_back(row_entry_key(side, it->first, row->first, row->second.seq));
+      }
+      by_time.erase(by_time.begin(), keep);
       it = by_time.empty() ? rows.erase(it) : std::next(it);
     }
   };
   // Left rows with t + upper < W go: keep t >= W - upper. Right rows with
   // s - lower < W go: keep s >= W + lower.
-  drop(left_, watermark - spec_.upper_ms);
-  drop(right_, watermark + spec_.lower_ms);
+  drop(Side::kLeft, watermark - spec_.upper_ms);
+  drop(Side::kRight, watermark + spec_.lower_ms);
+}
+
+bool IntervalJoin::holds(Side side, const std::string& key, TimestampMs time, uint64_t seq) const {
+  const Buffer& rows = side == Side::kLeft ? left_ : right_;
+  auto found = rows.find(key);
+  if (found == rows.end()) return false;
+  auto [first, last] = found->second.equal_range(time);
+  return std::any_of(first, last, [seq](const auto& row) { return row.second.seq == seq; });
+}
+
+void IntervalJoin::save_changes(StateDelta& delta) {
+  delta.puts.emplace_back(kSpecKey, spec_.describe());
+  StateEncoder seq;
+  seq.u64(next_seq_);
+  delta.puts.emplace_back(kSeqKey, seq.take());
+  // A row both added and expired since was never written: nothing to put,
+  // and its delete is of a key that is not there.
+  for (const Added& row : added_) {
+    if (holds(row.side, row.key, row.time, row.seq)) {
+      delta.puts.emplace_back(row_entry_key(row.side, row.key, row.time, row.seq), *row.payload);
+    }
+  }
+  delta.deletes.insert(delta.deletes.end(), expired_.begin(), expired_.end());
+  forget_changes();
+}
+
+void IntervalJoin::forget_changes() {
+  added_.clear();
+  expired_.clear();
 }
 
 size_t IntervalJoin::buffered(Side side) const {
@@ -69,14 +113,7 @@ StateEntries IntervalJoin::checkpoint_entries() const {
   for (Side side : {Side::kLeft, Side::kRight}) {
     const Buffer& rows = side == Side::kLeft ? left_ : right_;
     for (const auto& [key, by_time] : rows) {
-      for (const auto& [time, row] : by_time) {
-        StateEncoder k;
-        k.u8(side == Side::kLeft ? 'L' : 'R');
-        k.str(key);
-        k.i64(time);
-        k.u64(row.seq);
-        entries.emplace_back(k.take(), *row.payload);
-      }
+      for (const auto& [time, row] : by_time) entries.emplace_back(row_entry_key(side, key, time, row.seq), *row.payload);
     }
   }
   std::sort(entries.begin(), entries.end());
@@ -118,6 +155,7 @@ Status IntervalJoin::restore_entries(const StateEntries& entries) {
   right_ = std::move(right);
   next_seq_ = next_seq;
   matches_.clear();
+  forget_changes();
   return Status::ok();
 }
 

@@ -58,6 +58,13 @@ class IntervalJoin {
   const IntervalJoinSpec& spec() const { return spec_; }
 
   StateEntries checkpoint_entries() const;
+  // What changed since the last save_changes() or forget_changes(): rows
+  // buffered since and still there (puts), rows expired since (deletes),
+  // and the spec and sequence entries. On top of the last checkpoint
+  // written, it makes the same state as checkpoint_entries().
+  void save_changes(StateDelta& delta);
+  // The next save_changes() starts from here (after a whole checkpoint).
+  void forget_changes();
   // Replaces the state; Corruption for an entry that does not parse,
   // InvalidArgument for a checkpoint of another spec.
   Status restore_entries(const StateEntries& entries);
@@ -71,12 +78,24 @@ class IntervalJoin {
   using Buffer = std::unordered_map<std::string, std::multimap<TimestampMs, Row>>;
 
   Buffer& buffer(Side side) { return side == Side::kLeft ? left_ : right_; }
+  bool holds(Side side, const std::string& key, TimestampMs time, uint64_t seq) const;
+
+  // A row buffered since the last save_changes().
+  struct Added {
+    Side side;
+    std::string key;
+    TimestampMs time;
+    uint64_t seq;
+    std::shared_ptr<const std::string> payload;
+  };
 
   IntervalJoinSpec spec_;
   Buffer left_;
   Buffer right_;
   uint64_t next_seq_ = 0;
   std::vector<JoinMatch> matches_;
+  std::vector<Added> added_;
+  std::vector<std::string> expired_;  // entry keys of rows expired since the last save_changes()
 };
 
 }  // namespace loch::pipeline

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 namespace loch::pipeline {
 namespace {
 
@@ -87,6 +89,46 @@ TEST(IntervalJoinTest, CheckpointAndRestoreGiveTheSameMatchesAsNoInterruption) {
   feed_second(restored);
   EXPECT_EQ(pairs(restored), expected);
   EXPECT_EQ(restored.checkpoint_entries(), straight.checkpoint_entries());
+}
+
+// Applies `delta` to `entries` as StateStore::checkpoint_delta does to live/.
+StateEntries applied(StateEntries entries, const StateDelta& delta) {
+  std::map<std::string, std::string> state(entries.begin(), entries.end());
+  for (const std::string& key : delta.deletes) state.erase(key);
+  for (const auto& [key, value] : delta.puts) state[key] = value;
+  return StateEntries(state.begin(), state.end());
+}
+
+TEST(IntervalJoinTest, ChangesOnTopOfTheLastCheckpointMakeTheWholeState) {
+  IntervalJoin join(IntervalJoinSpec{-100, 0});
+  join.add(Side::kRight, "c1", 100, "r1");
+  join.add(Side::kLeft, "c2", 200, "l1");
+  StateEntries stored = join.checkpoint_entries();
+  join.forget_changes();
+  // Between checkpoints: rows added, rows expired, and a row added and expired again.
+  join.add(Side::kRight, "c2", 190, "r2");
+  join.add(Side::kLeft, "c3", 210, "short-lived");
+  join.add(Side::kLeft, "c4", 400, "l2");
+  join.expire(305);  // left rows with t + 0 < 305 go; right rows with s - 100 < 305 go (all of them)
+  StateDelta delta;
+  join.save_changes(delta);
+  EXPECT_LT(delta.puts.size(), join.checkpoint_entries().size() + 1);
+  stored = applied(stored, delta);
+  EXPECT_EQ(stored, join.checkpoint_entries());
+  // Nothing changed: only the spec and sequence entries.
+  StateDelta nothing;
+  join.save_changes(nothing);
+  EXPECT_EQ(nothing.puts.size(), 2u);
+  EXPECT_TRUE(nothing.deletes.empty());
+  EXPECT_EQ(applied(stored, nothing), join.checkpoint_entries());
+  // After a restore the next changes are on top of the restored state.
+  IntervalJoin restored(IntervalJoinSpec{-100, 0});
+  ASSERT_TRUE(restored.restore_entries(stored).is_ok());
+  restored.add(Side::kRight, "c4", 390, "r3");
+  StateDelta after;
+  restored.save_changes(after);
+  EXPECT_EQ(after.puts.size(), 3u) << "spec, sequence and the one new row";
+  EXPECT_EQ(applied(stored, after), restored.checkpoint_entries());
 }
 
 TEST(IntervalJoinTest, RefusesStateOfAnotherIntervalOrDamagedEntries) {

@@ -255,8 +255,20 @@ Result<int64_t> IntervalJoinStage::commit_late(sql::Connection& connection, cons
   return late;
 }
 
-Status IntervalJoinStage::checkpoint(TableVersion version) const {
-  return state_->checkpoint(version, operator_.checkpoint_entries());
+Status IntervalJoinStage::checkpoint(TableVersion version) {
+  Status status;
+  if (delta_base_store_ == state_->id()) {
+    pipeline::StateDelta delta;
+    operator_.save_changes(delta);
+    status = state_->checkpoint_delta(version, delta);
+  } else {
+    // After open, live/ may hold a newer uncommitted checkpoint: rewrite it whole.
+    operator_.forget_changes();
+    status = state_->checkpoint(version, operator_.checkpoint_entries());
+  }
+  // After a failure live/ may or may not hold the write: the next one is whole.
+  delta_base_store_ = status.is_ok() ? state_->id() : 0;
+  return status;
 }
 
 }  // namespace loch::runner

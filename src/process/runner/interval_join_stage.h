@@ -59,7 +59,9 @@ class IntervalJoinStage {
   Status stage(sql::Connection& connection, source::RecordFormat& left_format, pipeline::TimestampMs watermark);
   // Appends the late right records; returns how many there were.
   Result<int64_t> commit_late(sql::Connection& connection, const Offsets& next_offsets);
-  Status checkpoint(TableVersion version) const;
+  // Only what changed since the last checkpoint, once this stage has
+  // written a whole one to its store (pipeline::StateStore).
+  Status checkpoint(TableVersion version);
 
  private:
   IntervalJoinStage(const pipeline::PipelineDefinition& definition, const std::filesystem::path& data_dir);
@@ -77,6 +79,9 @@ class IntervalJoinStage {
   std::optional<source::EventExtractor> left_extractor_;
   std::optional<source::EventExtractor> right_extractor_;
   std::unique_ptr<pipeline::StateStore> state_;
+  // The store whose live/ holds the last checkpoint this stage wrote (its
+  // id()); 0 until the first whole checkpoint.
+  uint64_t delta_base_store_ = 0;
   DeltaAppendSink late_sink_;
 
   std::vector<Queued> queued_;

@@ -30,7 +30,7 @@ stop_serve TERM
 # so every connection, not only the bootstrap one, goes through it.
 proxy_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 start_serve "$WORK/data" --auto-create-topics false --advertised-port "$proxy_port"
-python3 "$TESTS_LIB/cutting_proxy.py" "$proxy_port" "$KAFKA" 100 >"$WORK/proxy.out" &
+python3 "$TESTS_LIB/cutting_proxy.py" "$proxy_port" "$KAFKA" 100 25 >"$WORK/proxy.out" &
 proxy=$!
 for _ in $(seq 1 100); do grep -q listening "$WORK/proxy.out" && break; sleep 0.05; done
 rounds=0

@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
-"""cutting_proxy.py LISTEN_PORT TARGET_HOST:PORT CUT_EVERY_MS
+"""cutting_proxy.py LISTEN_PORT TARGET_HOST:PORT CUT_EVERY_MS [LOSE_EVERY_NTH_ANSWER]
 
 A TCP proxy for fault injection: forwards every connection to TARGET and,
 every CUT_EVERY_MS milliseconds, cuts every open connection (both sides
-shut down mid-stream, requests in flight lost either way). Real sockets,
-so the client's and the broker's own error paths run. Prints
+shut down mid-stream, requests in flight lost either way). With
+LOSE_EVERY_NTH_ANSWER, it also cuts a connection instead of forwarding
+every Nth piece of data the target sends back (counted over all
+connections): the request it answers was handled, its answer is lost, so
+the client retries something the target already did. Timed cuts alone may
+miss every request in flight on a fast machine; lost answers do not.
+Real sockets, so the client's and the broker's own error paths run. Prints
 "listening <port>" once ready and, on SIGTERM, "cuts <n>" (connections cut).
 """
 import select
@@ -17,10 +22,24 @@ import time
 listen_port = int(sys.argv[1])
 target_host, target_port = sys.argv[2].rsplit(":", 1)
 cut_every = int(sys.argv[3]) / 1000.0
+lose_every = int(sys.argv[4]) if len(sys.argv) > 4 else 0
 
 lock = threading.Lock()
 pairs = []  # (client, upstream) sockets alive
 cuts = 0
+answers = 0  # pieces of data from targets, for lose_every
+
+
+def lose_this_answer():
+    global answers, cuts
+    if lose_every <= 0:
+        return False
+    with lock:
+        answers += 1
+        if answers % lose_every != 0:
+            return False
+        cuts += 1
+        return True
 
 
 def pump(client, upstream):
@@ -31,6 +50,10 @@ def pump(client, upstream):
             for s in readable:
                 data = s.recv(65536)
                 if not data:
+                    return
+                if s is upstream and lose_this_answer():
+                    for side in sockets:
+                        side.shutdown(socket.SHUT_RDWR)
                     return
                 (upstream if s is client else client).sendall(data)
     except OSError:
@@ -59,7 +82,8 @@ def cutter():
                     s.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
-            cuts += 1
+            with lock:
+                cuts += 1
 
 
 def stop(*_):

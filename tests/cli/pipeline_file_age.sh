@@ -58,6 +58,8 @@ for _ in $(seq 1 300); do
 done
 [ -n "$grown" ] || { cat "$WORK/continuous.log" >&2; fail "continuous: the open file never committed while running"; }
 kill -0 "$pid" 2>/dev/null || fail "continuous: the run ended by itself"
+# The commit's line is printed once the run collects it, a batch later at most.
+for _ in $(seq 1 100); do grep -q '^bronze_orders batch=' "$WORK/continuous.log" && break; sleep 0.1; done
 batches=$(grep -o '^bronze_orders batch=[0-9]*' "$WORK/continuous.log" | tail -1 | cut -d= -f2)
 reports=$(grep -c '^bronze_orders batch=' "$WORK/continuous.log" || true)
 [ "${batches:-0}" -gt "$reports" ] || fail "continuous: expected fewer commits ($reports) than batches (${batches:-0})"

@@ -143,8 +143,8 @@ Status EventTimeEngine::restore(StateStore& store, TableVersion version) {
   }
   if (!spec_seen) return Status::corruption(where + ": no '~spec' entry");
 
-  // live/ is not the restored checkpoint (it may hold newer deltas): the
-  // next checkpoint writes the whole state.
+  // Unless live/ is the restored checkpoint (it may hold a newer one's
+  // write), the next checkpoint writes the whole state.
   delta_base_store_ = 0;
   watermark_ = WatermarkTracker(spec_.watermark);
   if (dedup_) dedup_->clear();
@@ -163,6 +163,9 @@ Status EventTimeEngine::restore(StateStore& store, TableVersion version) {
     }
     if (!status.is_ok()) return status.with_context(where);
   }
+  // The operators' change sets are empty now: the next delta is of what
+  // happens after the restore, on top of live/.
+  if (store.live_holds(version)) delta_base_store_ = store.id();
   return Status::ok();
 }
 

@@ -396,5 +396,47 @@ TEST(EventTimeEngine, CheckpointAfterARestoreHoldsNoneOfTheDroppedCheckpoint) {
   }
 }
 
+// The restart after a clean stop (or a crash after the commit): live/ is
+// still the checkpoint restored, so the first checkpoint after the restart
+// is a delta, and it reads back as the engine's state.
+TEST(EventTimeEngine, ARestoreOfTheCheckpointLiveHoldsIsFollowedByADelta) {
+  EventTimeSpec spec = short_lived_spec(WindowSpec::tumbling(3'000), EmitMode::kFinal);
+  std::vector<Event> events = orders(1500, 13);
+  TempDir dir;
+  auto store = StateStore::open(dir.path());
+  ASSERT_TRUE(store.is_ok());
+  auto engine = EventTimeEngine::create(spec);
+  ASSERT_TRUE(engine.is_ok());
+  Transcript transcript;
+  for (int v = 1; v <= 5; ++v) {
+    run_batches(*engine, events, static_cast<size_t>(v - 1) * kBatch, static_cast<size_t>(v) * kBatch, transcript);
+    ASSERT_TRUE(engine->checkpoint(**store, TableVersion(v)).is_ok());
+  }
+  store->reset();
+  store = StateStore::open(dir.path());
+  ASSERT_TRUE(store.is_ok());
+  EXPECT_TRUE((*store)->live_holds(TableVersion(5)));
+  EXPECT_FALSE((*store)->live_holds(TableVersion(4)));
+  auto restarted = EventTimeEngine::create(spec);
+  ASSERT_TRUE(restarted.is_ok());
+  ASSERT_TRUE(restarted->restore(**store, TableVersion(5)).is_ok());
+  EXPECT_EQ(restarted->state_entries(), engine->state_entries());
+  run_batches(*restarted, events, 5 * kBatch, 6 * kBatch, transcript);
+  ASSERT_TRUE(restarted->checkpoint(**store, TableVersion(6)).is_ok());
+  EXPECT_FALSE(restarted->last_checkpoint_write().whole) << "live/ was checkpoint 5: a delta suffices";
+  auto entries = (*store)->restore(TableVersion(6));
+  ASSERT_TRUE(entries.is_ok()) << entries.status().to_string();
+  EXPECT_EQ(*entries, restarted->state_entries());
+  // An older checkpoint restored: live/ is not it, the next one is whole.
+  auto older = EventTimeEngine::create(spec);
+  ASSERT_TRUE(older.is_ok());
+  ASSERT_TRUE(older->restore(**store, TableVersion(4)).is_ok());
+  ASSERT_TRUE(older->checkpoint(**store, TableVersion(5)).is_ok());
+  EXPECT_TRUE(older->last_checkpoint_write().whole);
+  entries = (*store)->restore(TableVersion(5));
+  ASSERT_TRUE(entries.is_ok());
+  EXPECT_EQ(*entries, older->state_entries());
+}
+
 }  // namespace
 }  // namespace loch::pipeline

@@ -45,6 +45,8 @@ rocksdb::Options store_options() {
 // so [0x00, 0xff) covers them all.
 const std::string kFirstKey(1, '\0');
 const std::string kPastLastKey(1, '\xff');
+// Past every entry key: the version live/ was last written for.
+const std::string kLiveVersionKey = std::string(1, '\xff') + "live-version";
 
 }  // namespace
 
@@ -111,6 +113,7 @@ Status StateStore::checkpoint_delta(TableVersion version, const StateDelta& delt
 }
 
 Status StateStore::write_and_snapshot(TableVersion version, rocksdb::WriteBatch& batch) {
+  batch.Put(kLiveVersionKey, std::to_string(version.value()));
   rocksdb::WriteOptions write_options;
   write_options.sync = true;  // the checkpoint below must hold what was written
   std::string what = "state checkpoint " + std::to_string(version.value()) + " in " + dir_.string();
@@ -175,7 +178,7 @@ Result<StateEntries> StateStore::restore(TableVersion version) {
   std::unique_ptr<rocksdb::DB> db(raw);
   StateEntries entries;
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  for (it->SeekToFirst(); it->Valid() && it->key().compare(kPastLastKey) < 0; it->Next()) {
     entries.emplace_back(it->key().ToString(), it->value().ToString());
   }
   LOCH_RETURN_IF_ERROR(from_rocksdb(it->status(), what));
@@ -190,6 +193,12 @@ Result<StateEntries> StateStore::restore(TableVersion version) {
     }
   }
   return entries;
+}
+
+bool StateStore::live_holds(TableVersion version) const {
+  std::string value;
+  if (!live_->Get(rocksdb::ReadOptions(), kLiveVersionKey, &value).ok()) return false;
+  return value == std::to_string(version.value());
 }
 
 }  // namespace loch::pipeline

@@ -16,11 +16,14 @@
 //
 // The working state lives in memory (the operators' hash maps); entries are
 // the byte strings of doc/pipelines.md. A delta is only right on top of the
-// content the caller last wrote through this same store object: after open()
-// live/ may hold a newer, uncommitted checkpoint's delta (a crash between
-// checkpoint and commit), so the first checkpoint of a store object must be
-// a whole one (EventTimeEngine tracks this with id()). Not thread-safe: one
-// pipeline thread owns it.
+// content the caller last wrote through this same store object, or on top of
+// a restored checkpoint that live/ still holds: after open() live/ may hold a
+// newer, uncommitted checkpoint's delta (a crash between checkpoint and
+// commit). So live/ keeps, in the same write as the entries, the version it
+// was last written for (a key outside the entries' range); restore(N) then
+// tells whether live/ is checkpoint N (live_holds). Otherwise the first
+// checkpoint of a store object must be a whole one (EventTimeEngine tracks
+// this with id()). Not thread-safe: one pipeline thread owns it.
 #pragma once
 
 #include <cstdint>
@@ -79,6 +82,10 @@ class StateStore {
   // none. Deletes the checkpoints newer than `version`: they belong to
   // commits that did not happen and would be replayed differently.
   Result<StateEntries> restore(TableVersion version);
+  // Whether live/ holds exactly checkpoint `version` (it was the last one
+  // written to it): a delta may then follow its restore. False for state
+  // written before live/ recorded its version.
+  bool live_holds(TableVersion version) const;
 
   // Versions with a checkpoint, ascending.
   Result<std::vector<TableVersion>> checkpoints() const;

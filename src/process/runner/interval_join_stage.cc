@@ -126,6 +126,8 @@ Result<std::unique_ptr<IntervalJoinStage>> IntervalJoinStage::open(const pipelin
                                  std::to_string(table_version) + " in " + dir.string() +
                                  " (delete the table and the pipeline's state to rebuild from the topics)");
   }
+  // live/ still being that checkpoint, the next one is a delta on top of it.
+  if (stage->state_->live_holds(TableVersion(table_version))) stage->delta_base_store_ = stage->state_->id();
   return stage;
 }
 

@@ -79,8 +79,8 @@ class IntervalJoinStage {
   std::optional<source::EventExtractor> left_extractor_;
   std::optional<source::EventExtractor> right_extractor_;
   std::unique_ptr<pipeline::StateStore> state_;
-  // The store whose live/ holds the last checkpoint this stage wrote (its
-  // id()); 0 until the first whole checkpoint.
+  // The store whose live/ holds the last checkpoint this stage wrote or
+  // restored (its id()); 0 until the first whole checkpoint.
   uint64_t delta_base_store_ = 0;
   DeltaAppendSink late_sink_;
 

@@ -15,10 +15,9 @@
 #include "process/pipeline/event_time_engine.h"
 #include "process/pipeline/state_store.h"
 #include "process/pipeline/txn_offsets.h"
-#include "process/runner/background_writer.h"
+#include "process/runner/background_appender.h"
 #include "process/runner/interval_join_stage.h"
 #include "process/runner/lake_tables.h"
-#include "process/runner/open_file.h"
 #include "process/runner/partition_aligner.h"
 #include "process/runner/pipeline_lock.h"
 #include "process/runner/staging_tables.h"
@@ -84,16 +83,17 @@ class PipelineRun {
     return definition_.sink.mode == SinkDefinition::Mode::kAppend &&
            !(definition_.options.emit == pipeline::EmitMode::kUpdates && definition_.options.window);
   }
-  // Commits in the background (background_writer.h): append sinks of
-  // pipelines without event time.
   // `query` with bronze's _ingested_at and _ingested_date (as of now) added.
   std::string with_ingestion_columns(const std::string& query) const;
-  Status start_background_writer();
-  // Adds the batch's rows to the open file, closing it when due.
+  // Append sinks of pipelines without event time commit in the background
+  // (background_appender.h).
+  Status start_background_appender();
+  // Hands the batch's rows to the appender.
   Status commit_in_background(const source::MicroBatch& batch, BatchReport report);
-  // Hands the open file's batches to the writer as one commit.
-  Status close_open_file();
-  Status finish_background_commit();
+  void report_commit(BatchReport& report);
+  Status in_context(Status status) const {
+    return status.is_ok() ? status : status.with_context("pipeline " + definition_.name);
+  }
 
   const PipelineDefinition& definition_;
   const RunOptions& options_;
@@ -120,17 +120,8 @@ class PipelineRun {
   int lock_fd_ = -1;
   int64_t batches_ = 0;
   std::chrono::steady_clock::time_point batch_started_;
-  // Batches staged for the writer and not handed over yet (with the writer).
-  std::optional<OpenFile> open_file_;
-  // The batches whose commit the writer is running, reported once it ends.
-  struct PendingBatch {
-    BatchReport report;
-    std::chrono::steady_clock::time_point started;
-    int64_t record_bytes = 0;
-  };
-  std::optional<PendingBatch> pending_;
   // Last: destroyed first, finishing a commit in flight while the rest exists.
-  std::unique_ptr<BackgroundWriter> writer_;
+  std::unique_ptr<BackgroundAppender> appender_;
 };
 
 Status PipelineRun::open() {
@@ -186,7 +177,7 @@ Status PipelineRun::open() {
   LOCH_ASSIGN_OR_RETURN(source_, source::KafkaSource::open(source_definition, source_options));
   LOCH_ASSIGN_OR_RETURN(Offsets start, sink_->committed_offsets(*connection_));
   LOCH_RETURN_IF_ERROR(source_->assign(start, options_.stop_at));
-  LOCH_RETURN_IF_ERROR(start_background_writer());
+  LOCH_RETURN_IF_ERROR(start_background_appender());
   // Partitions join the watermark with their first event, not before: the
   // aligner already keeps them in step, and a partition registered before
   // its first event would leave the watermark unset, letting the first late
@@ -363,7 +354,7 @@ Status PipelineRun::process(const source::MicroBatch& batch) {
     LOCH_ASSIGN_OR_RETURN(int64_t late_right, join_->commit_late(connection, batch.next_offsets));
     report.late += late_right;
   }
-  if (writer_) return commit_in_background(batch, std::move(report));
+  if (appender_) return commit_in_background(batch, std::move(report));
   auto outcome = commit_output(batch.next_offsets);
   if (!outcome.is_ok()) return outcome.status().with_context("pipeline " + definition_.name);
   if (!outcome->skipped && engine_ && outcome->version != expected_version) {
@@ -474,7 +465,7 @@ Status PipelineRun::run() {
     } else if (engine_) {
       engine_->on_processing_time(wall_clock_ms());
     }
-    if (open_file_ && open_file_->due(std::chrono::steady_clock::now())) LOCH_RETURN_IF_ERROR(close_open_file());
+    if (appender_) LOCH_RETURN_IF_ERROR(in_context(appender_->close_if_due(std::chrono::steady_clock::now())));
     if (trigger_.kind == TriggerDefinition::Kind::kAvailableNow) {
       if (batch.caught_up) break;
       continue;
@@ -484,36 +475,29 @@ Status PipelineRun::run() {
     // for records, at most max_batch_time.
     bool drained = static_cast<int64_t>(read) < definition_.source.max_batch_records;
     // Nothing left to overlap the commit in flight with: report it now.
-    if (drained) LOCH_RETURN_IF_ERROR(finish_background_commit());
+    if (drained && appender_) LOCH_RETURN_IF_ERROR(in_context(appender_->finish()));
     if (trigger_.kind == TriggerDefinition::Kind::kInterval && drained) {
       pipeline::TimestampMs wait_ms = trigger_.interval_ms;
-      if (open_file_ && !open_file_->empty()) {
-        wait_ms = std::clamp<pipeline::TimestampMs>(open_file_->time_left(std::chrono::steady_clock::now()).count(), 1,
+      if (appender_ && appender_->has_open_file()) {
+        wait_ms = std::clamp<pipeline::TimestampMs>(appender_->time_left(std::chrono::steady_clock::now()).count(), 1,
                                                     wait_ms);
       }
       pause(wait_ms);
     }
   }
+  if (!appender_) return Status::ok();
   // The rows read so far commit, also when a stop was requested.
-  LOCH_RETURN_IF_ERROR(close_open_file());
-  return finish_background_commit();
+  LOCH_RETURN_IF_ERROR(in_context(appender_->close()));
+  return in_context(appender_->finish());
 }
 
-// An append sink without event time commits batch N on the writer thread
-// while this thread reads, decodes, stages and transforms batch N+1. What
-// stays as it is: commits in batch order, each with its own batch's txn
-// offsets (a kill leaves the table at some batch's end, and the restart
-// resumes there); the _dlq table of batch N+1 may commit before the main
-// table's batch N, which is harmless as it skips rows before its own
-// offsets. Event-time pipelines commit in line: their state is
-// checkpointed under the version each commit creates, before it.
-Status PipelineRun::start_background_writer() {
+Status PipelineRun::start_background_appender() {
   if (engine_ || definition_.sink.mode != SinkDefinition::Mode::kAppend) return Status::ok();
-  LOCH_ASSIGN_OR_RETURN(writer_, BackgroundWriter::start(*database_));
   FileClosePolicy policy;
   policy.max_age = std::chrono::milliseconds(definition_.sink.max_file_age_ms);
   policy.target_bytes = definition_.sink.target_file_size_bytes;
-  open_file_.emplace(policy);
+  LOCH_ASSIGN_OR_RETURN(appender_, BackgroundAppender::start(*database_, *sink_, policy, definition_.sink.compact_min_files,
+                                                             [this](BatchReport& report) { report_commit(report); }));
   // The two threads are the parallelism now: DuckDB's own workers (one per
   // core by default) would compete with them, and its threads waiting for
   // tasks cost CPU (measured on 2 cores: 0.67 -> 0.52 s user for 420k rows).
@@ -529,9 +513,9 @@ Status PipelineRun::commit_in_background(const source::MicroBatch& batch, BatchR
   // batch order.
   const std::string rows_table = "sink_rows_" + std::to_string(report.batch);
   std::string rows_query = "SELECT * FROM " + rows_table;
-  Status renamed = connection_->execute("ALTER TABLE " + std::string(definition_.sql.empty() ? "batch_all" : "transformed_rows") +
-                                        " RENAME TO " + rows_table);
-  if (!renamed.is_ok()) return renamed.with_context("pipeline " + definition_.name);
+  LOCH_RETURN_IF_ERROR(in_context(connection_->execute(
+      "ALTER TABLE " + std::string(definition_.sql.empty() ? "batch_all" : "transformed_rows") + " RENAME TO " +
+      rows_table)));
   // Ingestion time is when the batch was read, also when its file commits later.
   if (definition_.sql.empty()) rows_query = with_ingestion_columns(rows_query);
   int64_t record_bytes = 0;
@@ -539,73 +523,16 @@ Status PipelineRun::commit_in_background(const source::MicroBatch& batch, BatchR
     record_bytes += static_cast<int64_t>(record.key.value_or("").size() + record.value.value_or("").size());
     for (const auto& [name, value] : record.headers) record_bytes += static_cast<int64_t>(name.size() + value.value_or("").size());
   }
-  open_file_->add(rows_table, rows_query, record_bytes, std::move(report), batch_started_);
-  // A commit that has ended is reported now, and tells the open file how
-  // many bytes its rows will make.
-  if (writer_->busy() && writer_->finished()) LOCH_RETURN_IF_ERROR(finish_background_commit());
-  if (!open_file_->due(std::chrono::steady_clock::now())) return Status::ok();
-  return close_open_file();
+  return in_context(appender_->add(rows_table, rows_query, record_bytes, std::move(report), batch_started_));
 }
 
-Status PipelineRun::close_open_file() {
-  if (!open_file_ || open_file_->empty()) return Status::ok();
-  LOCH_RETURN_IF_ERROR(finish_background_commit());
-  const std::string rows_query = open_file_->rows_query();
-  const std::vector<std::string> tables = open_file_->tables();
-  pending_ = PendingBatch{open_file_->report(), open_file_->started(), open_file_->record_bytes()};
-  const Offsets next_offsets = pending_->report.next_offsets;
-  open_file_->clear();
-  const int64_t compact_min_files = definition_.sink.compact_min_files;
-  DeltaAppendSink& sink = *sink_;
-  writer_->submit([&sink, tables, rows_query, next_offsets,
-                   compact_min_files](sql::Connection& connection) -> Result<AppendOutcome> {
-    auto appended = sink.append(connection, rows_query, next_offsets, false, /*rows_materialized=*/true);
-    Status dropped = Status::ok();
-    for (const std::string& table : tables) {
-      Status status = connection.execute("DROP TABLE IF EXISTS " + table);
-      if (dropped.is_ok()) dropped = status;
-    }
-    if (!appended.is_ok()) return appended.status();
-    if (!dropped.is_ok()) return dropped;
-    AppendOutcome outcome = *appended;
-    // Compaction (compact_small_files() above), here without state to checkpoint.
-    if (!DeltaAppendSink::has_small_files_to_compact(outcome, compact_min_files)) return outcome;
-    // It rewrites every small file while the pipeline thread, done staging
-    // the next batch, soon only waits for it (and at the end of an
-    // available-now run it is all that is left): it gets every core, and the
-    // setting goes back after. Measured on 2 cores, 2.5M bronze rows:
-    // 1.16-1.27 -> 0.70-0.80 s.
-    const unsigned cores = std::max(2u, std::thread::hardware_concurrency());
-    LOCH_RETURN_IF_ERROR(connection.execute("SET threads = " + std::to_string(cores)));
-    auto compacted = sink.compact_small_files(connection, compact_min_files);
-    Status restored = connection.execute("SET threads = " + std::to_string(cores - 1));
-    if (!compacted.is_ok()) return compacted.status();
-    if (!restored.is_ok()) return restored;
-    if (*compacted) outcome.version = **compacted;
-    return outcome;
-  });
-  return Status::ok();
-}
-
-// Waits for the commit in flight, if any, and reports its batch.
-Status PipelineRun::finish_background_commit() {
-  if (!writer_ || !writer_->busy()) return Status::ok();
-  Result<AppendOutcome> outcome = writer_->wait();
-  PendingBatch pending = std::move(*pending_);
-  pending_.reset();
-  if (!outcome.is_ok()) return outcome.status().with_context("pipeline " + definition_.name);
-  table_version_ = outcome->version;
-  if (!outcome->skipped) open_file_->learn(pending.record_bytes, outcome->bytes);
-  BatchReport& report = pending.report;
-  report.rows = outcome->rows;
-  report.version = table_version_;
-  report.duration_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - pending.started).count();
+// A commit of the appender has ended.
+void PipelineRun::report_commit(BatchReport& report) {
+  table_version_ = report.version;
   if (options_.on_batch) {
     report.high_watermarks = source_->high_watermarks();
     options_.on_batch(report);
   }
-  return Status::ok();
 }
 
 }  // namespace

@@ -1,0 +1,94 @@
+#include "process/runner/background_appender.h"
+
+#include <algorithm>
+#include <thread>
+
+namespace loch::runner {
+
+Result<std::unique_ptr<BackgroundAppender>> BackgroundAppender::start(sql::Database& database, DeltaAppendSink& sink,
+                                                                      FileClosePolicy policy, int64_t compact_min_files,
+                                                                      OnCommit on_commit) {
+  LOCH_ASSIGN_OR_RETURN(auto writer, BackgroundWriter::start(database));
+  return std::unique_ptr<BackgroundAppender>(
+      new BackgroundAppender(std::move(writer), sink, policy, compact_min_files, std::move(on_commit)));
+}
+
+BackgroundAppender::BackgroundAppender(std::unique_ptr<BackgroundWriter> writer, DeltaAppendSink& sink,
+                                       FileClosePolicy policy, int64_t compact_min_files, OnCommit on_commit)
+    : writer_(std::move(writer)),
+      sink_(sink),
+      open_file_(policy),
+      compact_min_files_(compact_min_files),
+      on_commit_(std::move(on_commit)) {}
+
+Status BackgroundAppender::add(std::string table, std::string rows_query, int64_t record_bytes, BatchReport report,
+                               Clock::time_point started) {
+  open_file_.add(std::move(table), std::move(rows_query), record_bytes, std::move(report), started);
+  // A commit that has ended is reported now, and tells the open file how
+  // many bytes its rows will make.
+  if (writer_->busy() && writer_->finished()) LOCH_RETURN_IF_ERROR(finish());
+  return close_if_due(Clock::now());
+}
+
+Status BackgroundAppender::close_if_due(Clock::time_point now) {
+  if (!open_file_.due(now)) return Status::ok();
+  return close();
+}
+
+Status BackgroundAppender::close() {
+  if (open_file_.empty()) return Status::ok();
+  LOCH_RETURN_IF_ERROR(finish());
+  const std::string rows_query = open_file_.rows_query();
+  const std::vector<std::string> tables = open_file_.tables();
+  pending_ = Pending{open_file_.report(), open_file_.started(), open_file_.record_bytes()};
+  const Offsets next_offsets = pending_->report.next_offsets;
+  open_file_.clear();
+  const int64_t compact_min_files = compact_min_files_;
+  DeltaAppendSink& sink = sink_;
+  writer_->submit([&sink, tables, rows_query, next_offsets,
+                   compact_min_files](sql::Connection& connection) -> Result<AppendOutcome> {
+    auto appended = sink.append(connection, rows_query, next_offsets, false, /*rows_materialized=*/true);
+    Status dropped = Status::ok();
+    for (const std::string& table : tables) {
+      Status status = connection.execute("DROP TABLE IF EXISTS " + table);
+      if (dropped.is_ok()) dropped = status;
+    }
+    if (!appended.is_ok()) return appended.status();
+    if (!dropped.is_ok()) return dropped;
+    AppendOutcome outcome = *appended;
+    // Compaction (PipelineRun::compact_small_files), here without state to checkpoint.
+    if (!DeltaAppendSink::has_small_files_to_compact(outcome, compact_min_files)) return outcome;
+    // It rewrites every small file while the pipeline thread, done staging
+    // the next batch, soon only waits for it (and at the end of an
+    // available-now run it is all that is left): it gets every core, and the
+    // setting goes back after. Measured on 2 cores, 2.5M bronze rows:
+    // 1.16-1.27 -> 0.70-0.80 s.
+    const unsigned cores = std::max(2u, std::thread::hardware_concurrency());
+    LOCH_RETURN_IF_ERROR(connection.execute("SET threads = " + std::to_string(cores)));
+    auto compacted = sink.compact_small_files(connection, compact_min_files);
+    Status restored = connection.execute("SET threads = " + std::to_string(cores - 1));
+    if (!compacted.is_ok()) return compacted.status();
+    if (!restored.is_ok()) return restored;
+    if (*compacted) outcome.version = **compacted;
+    return outcome;
+  });
+  return Status::ok();
+}
+
+Status BackgroundAppender::finish() {
+  if (!writer_->busy()) return Status::ok();
+  Result<AppendOutcome> outcome = writer_->wait();
+  Pending pending = std::move(*pending_);
+  pending_.reset();
+  if (!outcome.is_ok()) return outcome.status();
+  if (!outcome->skipped) open_file_.learn(pending.record_bytes, outcome->bytes);
+  BatchReport& report = pending.report;
+  report.rows = outcome->rows;
+  report.version = outcome->version;
+  report.duration_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - pending.started).count();
+  on_commit_(report);
+  return Status::ok();
+}
+
+}  // namespace loch::runner

@@ -1,0 +1,113 @@
+#include "process/runner/background_appender.h"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "store/delta/snapshot.h"
+#include "store/sql/database.h"
+
+namespace loch::runner {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+class BackgroundAppenderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    database_ = std::move(sql::Database::open(":memory:")).value();
+    connection_ = std::make_unique<sql::Connection>(std::move(database_->connect()).value());
+    root_ = fs::temp_directory_path() / ("loch_background_appender_test_" + std::to_string(::getpid())) / "clicks";
+    fs::remove_all(root_.parent_path());
+    sink_.emplace(SinkTable{root_, "bronze.clicks", {}, std::nullopt}, "bronze_clicks");
+  }
+  void TearDown() override { fs::remove_all(root_.parent_path()); }
+
+  std::unique_ptr<BackgroundAppender> start(std::chrono::milliseconds max_age) {
+    FileClosePolicy policy;
+    policy.max_age = max_age;
+    auto appender = BackgroundAppender::start(*database_, *sink_, policy, 0,
+                                              [this](BatchReport& report) { reports_.push_back(report); });
+    EXPECT_TRUE(appender.is_ok()) << appender.status().to_string();
+    return std::move(appender).value();
+  }
+
+  // Stages batch `number`: records [first, last) of clicks/0 in table sink_rows_<number>.
+  Status add(BackgroundAppender& appender, int64_t number, int first, int last) {
+    const std::string table = "sink_rows_" + std::to_string(number);
+    Status staged = connection_->execute("CREATE TABLE " + table +
+                                         " AS SELECT 'clicks' AS _topic, 0 AS _partition, i::BIGINT AS _offset, "
+                                         "'v' || i AS value FROM range(" + std::to_string(first) + ", " +
+                                         std::to_string(last) + ") r(i)");
+    if (!staged.is_ok()) return staged;
+    BatchReport report;
+    report.pipeline = "bronze_clicks";
+    report.batch = number;
+    report.records = last - first;
+    report.next_offsets[{"clicks", 0}] = last;
+    return appender.add(table, "SELECT * FROM " + table, 100 * (last - first), report, BackgroundAppender::Clock::now());
+  }
+
+  int64_t commits() {
+    int64_t n = 0;
+    for (const auto& entry : fs::directory_iterator(root_ / "_delta_log")) n += entry.path().extension() == ".json";
+    return n;
+  }
+
+  std::unique_ptr<sql::Database> database_;
+  std::unique_ptr<sql::Connection> connection_;
+  fs::path root_;
+  std::optional<DeltaAppendSink> sink_;
+  std::vector<BatchReport> reports_;
+};
+
+TEST_F(BackgroundAppenderTest, WithoutAnAgeEachBatchIsACommitInOrder) {
+  auto appender = start(0ms);
+  ASSERT_TRUE(add(*appender, 1, 0, 10).is_ok());
+  ASSERT_TRUE(add(*appender, 2, 10, 30).is_ok());
+  ASSERT_TRUE(appender->finish().is_ok());
+  ASSERT_EQ(reports_.size(), 2u);
+  EXPECT_EQ(reports_[0].batch, 1);
+  EXPECT_EQ(reports_[0].rows, 10);
+  EXPECT_EQ(reports_[0].version, 0);
+  EXPECT_EQ(reports_[1].rows, 20);
+  EXPECT_EQ(reports_[1].version, 1);
+  EXPECT_EQ(commits(), 2);
+  EXPECT_EQ(sink_->committed_offsets(*connection_).value().at({"clicks", 0}), 30);
+  // The staged tables were dropped once committed.
+  auto left = connection_->query("SELECT count(*)::BIGINT FROM duckdb_tables() WHERE table_name LIKE 'sink_rows_%'");
+  ASSERT_TRUE(left.is_ok());
+  EXPECT_EQ(std::move(left->next_chunk()).value()->column(0).values<int64_t>()[0], 0);
+}
+
+TEST_F(BackgroundAppenderTest, AnOpenFileCommitsItsBatchesOnceWithTheLastOffsets) {
+  auto appender = start(1h);
+  ASSERT_TRUE(add(*appender, 1, 0, 10).is_ok());
+  ASSERT_TRUE(add(*appender, 2, 10, 15).is_ok());
+  ASSERT_TRUE(add(*appender, 3, 15, 40).is_ok());
+  EXPECT_TRUE(appender->has_open_file());
+  EXPECT_FALSE(fs::exists(root_ / "_delta_log")) << "nothing commits before the file closes";
+  ASSERT_TRUE(appender->close_if_due(BackgroundAppender::Clock::now()).is_ok());
+  EXPECT_TRUE(appender->has_open_file()) << "an hour has not passed";
+  ASSERT_TRUE(appender->close().is_ok());
+  ASSERT_TRUE(appender->finish().is_ok());
+  ASSERT_EQ(reports_.size(), 1u);
+  EXPECT_EQ(reports_[0].batch, 3);
+  EXPECT_EQ(reports_[0].records, 40);
+  EXPECT_EQ(reports_[0].rows, 40);
+  EXPECT_EQ(commits(), 1);
+  auto table = delta::Snapshot::load(root_, *connection_);
+  ASSERT_TRUE(table.is_ok());
+  EXPECT_EQ(table->files().size(), 1u);
+  EXPECT_EQ(sink_->committed_offsets(*connection_).value().at({"clicks", 0}), 40);
+  // Closing with nothing open commits nothing.
+  ASSERT_TRUE(appender->close().is_ok());
+  ASSERT_TRUE(appender->finish().is_ok());
+  EXPECT_EQ(commits(), 1);
+}
+
+}  // namespace
+}  // namespace loch::runner

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <iostream>
 #include <memory>
+#include <optional>
+#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -12,6 +14,7 @@
 #include "cli/kafka_client_options.h"
 #include "common/shutdown.h"
 #include "process/host/backfill_progress.h"
+#include "process/host/pipeline_backfill.h"
 #include "process/host/pipeline_replay.h"
 #include "process/runner/pipeline_runner.h"
 #include "serve/registry/registry_http_client.h"
@@ -166,55 +169,85 @@ Status replay_command(const ReplayOptions& options) {
   return Status::ok();
 }
 
-// Runs the pipeline (available-now) from --from-time (a replay first) or
-// from where it is, up to --to-time or the topics' end now, printing a
-// progress line per batch. Each partition is read up to the range's end
-// exactly (the first offset at or after --to-time), no record past it. A
-// partition that had been read past the range's end before is put back
-// there, so the pipeline then goes on where it was.
+// Through `loch serve`: starts the backfill there, then prints its progress
+// from the pipeline's status until it has ended.
+Status backfill_through_serve(const ReplayOptions& options) {
+  std::string query;
+  if (!options.from_time.empty()) {
+    LOCH_ASSIGN_OR_RETURN(int64_t time_ms, parse_time_ms(options.from_time));
+    query += "from-time=" + std::to_string(time_ms);
+  }
+  if (!options.to_time.empty()) {
+    LOCH_ASSIGN_OR_RETURN(int64_t time_ms, parse_time_ms(options.to_time));
+    query += std::string(query.empty() ? "" : "&") + "to-time=" + std::to_string(time_ms);
+  }
+  const std::string path = "/api/pipelines/" + options.name;
+  LOCH_ASSIGN_OR_RETURN(json started, call_api(options.http, options.http_token, "POST",
+                                               path + "/backfill" + (query.empty() ? "" : "?" + query)));
+  std::cout << fmt::format("backfill {}: {} records in loch serve", options.name, started["total"].get<int64_t>())
+            << std::endl;
+  std::string last_line;
+  for (;;) {
+    LOCH_ASSIGN_OR_RETURN(json status, call_api(options.http, options.http_token, "GET", path));
+    const json& progress = status["backfill"];
+    if (progress.is_object()) {
+      std::string line = host::backfill_line(options.name, progress["done"].get<int64_t>(),
+                                             progress["total"].get<int64_t>(), progress["elapsed_ms"].get<int64_t>());
+      if (line != last_line) std::cout << line << std::endl;
+      last_line = line;
+    }
+    const std::string state = status["state"].get<std::string>();
+    if (state != "backfilling") {
+      if (progress.is_object() && progress["finished"].get<bool>()) return Status::ok();
+      std::string error = status["last_error"].is_string() ? status["last_error"].get<std::string>() : state;
+      return Status::aborted("backfill of " + options.name + " in loch serve: " + error);
+    }
+    if (ShutdownSignal::requested()) {
+      return Status::aborted("stopped watching; the backfill goes on in loch serve (loch pipeline stop " + options.name +
+                             " ends it)");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+// Runs the pipeline (available-now) over the range of pipeline_backfill.h
+// on the data directory, printing a progress line per batch, or has
+// `loch serve` run it (--http).
 Status backfill_command(const ReplayOptions& options) {
+  if (!options.http.empty()) return backfill_through_serve(options);
   LOCH_ASSIGN_OR_RETURN(auto definition, find_pipeline(options));
   LOCH_ASSIGN_OR_RETURN(auto run_options, run_options_of(options));
-  runner::Offsets before;  // where a replayed pipeline was
+  std::optional<int64_t> from_time;
+  std::optional<int64_t> to_time;
   if (!options.from_time.empty()) {
-    host::ReplayFrom from;
-    LOCH_ASSIGN_OR_RETURN(from.time_ms, parse_time_ms(options.from_time));
-    LOCH_ASSIGN_OR_RETURN(auto replayed, host::replay_pipeline(definition, run_options, from));
-    before = std::move(replayed.previous);
+    LOCH_ASSIGN_OR_RETURN(from_time, parse_time_ms(options.from_time));
   }
-  LOCH_ASSIGN_OR_RETURN(host::PipelinePosition position, host::pipeline_position(definition, run_options));
   if (!options.to_time.empty()) {
-    host::ReplayFrom to;
-    LOCH_ASSIGN_OR_RETURN(to.time_ms, parse_time_ms(options.to_time));
-    LOCH_ASSIGN_OR_RETURN(position.end, host::resolve_offsets(definition, run_options, to));
+    LOCH_ASSIGN_OR_RETURN(to_time, parse_time_ms(options.to_time));
   }
-  host::BackfillProgress progress(definition.name, position.next, position.end);
+  LOCH_ASSIGN_OR_RETURN(host::BackfillRange range, host::prepare_backfill(definition, run_options, from_time, to_time));
+  host::BackfillProgress progress(definition.name, range.start, range.end);
   std::cout << fmt::format("backfill {}: {} records from {} to {}", definition.name, progress.total(),
-                           offsets_text(position.next), offsets_text(position.end))
+                           offsets_text(range.start), offsets_text(range.end))
             << std::endl;
-  runner::Offsets last = position.next;
-  // Partitions read further before the backfill go back there.
+  runner::Offsets last = range.start;
   auto put_back = [&]() -> Status {
-    host::ReplayFrom back;
-    for (const auto& [partition, next] : last) {
-      auto it = before.find(partition);
-      back.exact[partition] = it != before.end() ? std::max(it->second, next) : next;
+    LOCH_ASSIGN_OR_RETURN(auto restored, host::put_back_after_backfill(definition, run_options, range, last));
+    if (restored) {
+      std::cout << definition.name << " resumes at " << offsets_text(restored->start)
+                << " (where it was before the backfill)" << std::endl;
     }
-    if (back.exact == last) return Status::ok();
-    LOCH_ASSIGN_OR_RETURN(auto restored, host::replay_pipeline(definition, run_options, back));
-    std::cout << definition.name << " resumes at " << offsets_text(restored.start)
-              << " (where it was before the backfill)" << std::endl;
     return Status::ok();
   };
-  if (progress.finished(position.next)) {
-    std::cout << progress.line(position.next, 0) << std::endl;
+  if (progress.finished(range.start)) {
+    std::cout << progress.line(range.start, 0) << std::endl;
     return put_back();
   }
   std::atomic<bool> stop{false};
   auto started = std::chrono::steady_clock::now();
   run_options.trigger = pipeline::TriggerDefinition{pipeline::TriggerDefinition::Kind::kAvailableNow, 0};
   run_options.stop = &stop;
-  run_options.stop_at = position.end;
+  run_options.stop_at = range.end;
   run_options.on_batch = [&](const runner::BatchReport& report) {
     for (const auto& [partition, next] : report.next_offsets) last[partition] = next;
     auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
@@ -225,7 +258,7 @@ Status backfill_command(const ReplayOptions& options) {
   if (!progress.finished(last)) {
     if (ShutdownSignal::requested()) return Status::aborted("backfill of " + definition.name + " interrupted");
     return Status::internal("backfill of " + definition.name + " ended at " + offsets_text(last) + " before " +
-                            offsets_text(position.end));
+                            offsets_text(range.end));
   }
   return put_back();
 }
@@ -311,6 +344,11 @@ void register_pipeline_ops_commands(CLI::App* pipeline_command, Settings& settin
   backfill->add_option("--to-time", backfill_options->to_time,
                        "Read each partition up to its first record at or after this time, not beyond "
                        "(default: the topics' end now)");
+  backfill->add_option("--http", backfill_options->http,
+                       "Have this `loch serve` (e.g. http://localhost:8080), which hosts the pipeline, run the "
+                       "backfill, and print its progress, instead of running it here on --data-dir");
+  settings.add(backfill, "--http-token", "http.token", &backfill_options->http_token,
+               "Bearer token of that API (`loch serve --http-token`)");
   add_kafka_client_options(backfill, settings, backfill_options->client);
   backfill->callback([backfill_options, &settings, exit_code] {
     *exit_code = run_kafka_command("pipeline backfill", settings, backfill_options->client,

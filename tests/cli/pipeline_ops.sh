@@ -157,6 +157,31 @@ expect_eq "backfill to a time: every record of the range once more" "$(sql "sele
 expect_eq "backfill to a time: no record past the range" "$(sql "select $past_range")" "$before_past"
 expect_contains "backfill to a time: then back where it was" "$out" "bronze_orders resumes at "
 
+# Backfill through serve: the range runs in serve's thread, the CLI prints its
+# progress from the pipeline's status until it ends, and the pipeline is
+# stopped again, back where it was. Refused while the pipeline runs.
+before=$(sql "select count(*) from bronze.orders")
+out=$("$LOCH" pipeline backfill bronze_orders --from-time 2000-01-01 --http "$HTTP")
+expect_contains "backfill through serve: started there" "$out" "backfill bronze_orders: $orders records in loch serve"
+expect_contains "backfill through serve: progress to the end" "$out" \
+  "backfill bronze_orders: $orders/$orders records (100.0%)"
+expect_eq "backfill through serve: every order once more" "$(sql "select count(*) from bronze.orders")" \
+  "$((before + orders))"
+status=$(api bronze_orders)
+expect_contains "backfill through serve: stopped again" "$status" '"state":"stopped"'
+expect_contains "backfill through serve: finished" "$status" '"finished":true'
+ops start bronze_orders >/dev/null
+set +e
+out=$("$LOCH" pipeline backfill bronze_orders --from-time 2000-01-01 --http "$HTTP" 2>&1)
+code=$?
+set -e
+expect_eq "backfill through serve of a running pipeline fails" "$code" "1"
+expect_contains "and says why" "$out" "bronze_orders is running: stop it first"
+sleep 1
+expect_eq "the running pipeline read nothing twice" "$(sql "select count(*) from bronze.orders")" \
+  "$((before + orders))"
+ops stop bronze_orders >/dev/null
+
 stop_serve
 expect_eq "serve stops its pipelines and exits cleanly" "$SERVE_EXIT" "0"
 

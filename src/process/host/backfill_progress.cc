@@ -27,17 +27,20 @@ int64_t BackfillProgress::done(const runner::Offsets& next) const {
 }
 
 std::string BackfillProgress::line(const runner::Offsets& next, int64_t elapsed_ms) const {
-  int64_t records = done(next);
-  double percent = total_ > 0 ? 100.0 * static_cast<double>(records) / static_cast<double>(total_) : 100.0;
-  double rate = elapsed_ms > 0 ? static_cast<double>(records) * 1000.0 / static_cast<double>(elapsed_ms) : 0.0;
+  return backfill_line(pipeline_, done(next), total_, elapsed_ms);
+}
+
+std::string backfill_line(const std::string& pipeline, int64_t done, int64_t total, int64_t elapsed_ms) {
+  double percent = total > 0 ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 100.0;
+  double rate = elapsed_ms > 0 ? static_cast<double>(done) * 1000.0 / static_cast<double>(elapsed_ms) : 0.0;
   std::string eta = "ETA -";
-  if (records >= total_) {
+  if (done >= total) {
     eta = "done";
   } else if (rate > 0) {
-    eta = fmt::format("ETA {:.1f} s", static_cast<double>(total_ - records) / rate);
+    eta = fmt::format("ETA {:.1f} s", static_cast<double>(total - done) / rate);
   }
-  return fmt::format("backfill {}: {}/{} records ({:.1f}%), {:.0f} records/s, {}", pipeline_, records, total_, percent,
-                     rate, eta);
+  return fmt::format("backfill {}: {}/{} records ({:.1f}%), {:.0f} records/s, {}", pipeline, done, total, percent, rate,
+                     eta);
 }
 
 }  // namespace loch::host

@@ -15,6 +15,9 @@
 
 namespace loch::host {
 
+// The line for `done` of `total` records, `elapsed_ms` after the backfill began.
+std::string backfill_line(const std::string& pipeline, int64_t done, int64_t total, int64_t elapsed_ms);
+
 class BackfillProgress {
  public:
   BackfillProgress(std::string pipeline, runner::Offsets start, runner::Offsets end);

@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "process/host/backfill_progress.h"
+
 namespace loch::host {
 
 namespace {
@@ -25,6 +27,7 @@ const char* state_name(PipelineState state) {
     case PipelineState::kStopped: return "stopped";
     case PipelineState::kRunning: return "running";
     case PipelineState::kFailed: return "failed";
+    case PipelineState::kBackfilling: return "backfilling";
   }
   return "?";
 }
@@ -106,6 +109,9 @@ Status PipelineHost::start(const std::string& name) {
   {
     std::lock_guard lock(slot->mutex);
     if (slot->status.state == PipelineState::kRunning) return Status::ok();
+    if (slot->status.state == PipelineState::kBackfilling) {
+      return Status::conflict("pipeline " + name + " is backfilling: wait for it, or stop it first");
+    }
   }
   // A run that ended by itself (available-now, an error) left its thread to join.
   if (slot->thread.joinable()) slot->thread.join();
@@ -169,13 +175,77 @@ Result<ReplayOutcome> PipelineHost::replay(const std::string& name, const Replay
   std::lock_guard control(slot->control);
   {
     std::lock_guard lock(slot->mutex);
-    if (slot->status.state == PipelineState::kRunning) {
-      return Status::conflict("pipeline " + name + " is running: stop it first (loch pipeline stop " + name + ")");
+    if (slot->status.state == PipelineState::kRunning || slot->status.state == PipelineState::kBackfilling) {
+      return Status::conflict("pipeline " + name + " is " + state_name(slot->status.state) +
+                              ": stop it first (loch pipeline stop " + name + ")");
     }
   }
   // A run that ended by itself has released its lock; its thread is joined here.
   if (slot->thread.joinable()) slot->thread.join();
   return replay_pipeline(slot->definition, options_, from);
+}
+
+Result<BackfillRange> PipelineHost::backfill(const std::string& name, std::optional<int64_t> from_time_ms,
+                                             std::optional<int64_t> to_time_ms) {
+  Slot* slot = find(name);
+  if (slot == nullptr) return Status::not_found("no pipeline '" + name + "' in this project");
+  std::lock_guard control(slot->control);
+  {
+    std::lock_guard lock(slot->mutex);
+    if (slot->status.state == PipelineState::kRunning || slot->status.state == PipelineState::kBackfilling) {
+      return Status::conflict("pipeline " + name + " is " + state_name(slot->status.state) +
+                              ": stop it first (loch pipeline stop " + name + ")");
+    }
+  }
+  if (slot->thread.joinable()) slot->thread.join();
+  LOCH_ASSIGN_OR_RETURN(BackfillRange range, prepare_backfill(slot->definition, options_, from_time_ms, to_time_ms));
+  slot->stop.store(false);
+  {
+    std::lock_guard lock(slot->mutex);
+    slot->status.state = PipelineState::kBackfilling;
+    slot->status.last_error.clear();
+    slot->status.started_at_ms = epoch_ms();
+    slot->rate.reset(steady_ms());
+    slot->status.backfill = BackfillStatus{0, BackfillProgress(name, range.start, range.end).total(), epoch_ms(), 0, false};
+  }
+  slot->thread = std::thread([this, slot, range] { run_backfill(*slot, range); });
+  spdlog::info("pipeline {}: backfilling", name);
+  return range;
+}
+
+// The backfill's run, then the put-back; a failure is not retried (the
+// pipeline shows `failed` with the error, where the backfill left it).
+void PipelineHost::run_backfill(Slot& slot, const BackfillRange& range) {
+  const BackfillProgress progress(slot.definition.name, range.start, range.end);
+  const auto started = std::chrono::steady_clock::now();
+  auto elapsed_ms = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  };
+  runner::Offsets reached = range.start;
+  runner::RunOptions options = slot.run_options;
+  options.trigger = pipeline::TriggerDefinition{pipeline::TriggerDefinition::Kind::kAvailableNow, 0};
+  options.stop_at = range.end;
+  options.on_batch = [&](const runner::BatchReport& report) {
+    slot.run_options.on_batch(report);
+    for (const auto& [partition, next] : report.next_offsets) reached[partition] = next;
+    std::lock_guard lock(slot.mutex);
+    slot.status.backfill->done = progress.done(reached);
+    slot.status.backfill->elapsed_ms = elapsed_ms();
+  };
+  Status result = progress.finished(reached) ? Status::ok() : runner::run_pipeline(slot.definition, options);
+  const bool finished = progress.finished(reached);
+  if (result.is_ok() && finished) {
+    auto back = put_back_after_backfill(slot.definition, options_, range, reached);
+    if (!back.is_ok()) result = back.status();
+  }
+  std::lock_guard lock(slot.mutex);
+  slot.status.backfill->elapsed_ms = elapsed_ms();
+  slot.status.backfill->finished = result.is_ok() && finished;
+  slot.status.state = result.is_ok() ? PipelineState::kStopped : PipelineState::kFailed;
+  if (!result.is_ok()) slot.status.last_error = "backfill: " + result.message();
+  if (result.is_ok() && !finished) slot.status.last_error = "backfill stopped before the end of its range";
+  spdlog::info("pipeline {}: backfill {}", slot.definition.name,
+               result.is_ok() ? (finished ? "done" : "stopped") : "failed: " + result.message());
 }
 
 void PipelineHost::start_autostart() {
@@ -201,7 +271,8 @@ Result<PipelineStatus> PipelineHost::status(const std::string& name) const {
   if (slot == nullptr) return Status::not_found("no pipeline '" + name + "' in this project");
   std::lock_guard lock(slot->mutex);
   PipelineStatus status = slot->status;
-  status.input_rate = status.state == PipelineState::kRunning ? slot->rate.per_second(steady_ms()) : 0.0;
+  const bool reading = status.state == PipelineState::kRunning || status.state == PipelineState::kBackfilling;
+  status.input_rate = reading ? slot->rate.per_second(steady_ms()) : 0.0;
   return status;
 }
 

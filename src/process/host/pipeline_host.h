@@ -12,6 +12,10 @@
 // one, changes nothing. The flock of a run (<data-dir>/state/<name>.lock)
 // keeps `loch pipeline run` / `replay` of another process off it.
 //
+// A stopped pipeline can also be backfilled (pipeline_backfill.h) in its
+// thread: it shows `backfilling` with the progress until the range is done,
+// then `stopped` again.
+//
 // Threading: every method may be called from any thread.
 #pragma once
 
@@ -20,19 +24,21 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "common/result.h"
 #include "process/host/input_rate.h"
+#include "process/host/pipeline_backfill.h"
 #include "process/host/pipeline_replay.h"
 #include "process/pipeline/pipeline_definition.h"
 #include "process/runner/pipeline_runner.h"
 
 namespace loch::host {
 
-enum class PipelineState { kStopped, kRunning, kFailed };
+enum class PipelineState { kStopped, kRunning, kFailed, kBackfilling };
 const char* state_name(PipelineState state);
 
 struct PartitionLag {
@@ -40,6 +46,16 @@ struct PartitionLag {
   int64_t next_offset = 0;     // committed by the last batch
   int64_t high_watermark = 0;  // the partition's end, as the source last saw it
   int64_t lag() const { return high_watermark > next_offset ? high_watermark - next_offset : 0; }
+};
+
+// The last backfill run by the host: records counted by offsets
+// (backfill_progress.h).
+struct BackfillStatus {
+  int64_t done = 0;
+  int64_t total = 0;
+  int64_t started_at_ms = 0;  // epoch ms
+  int64_t elapsed_ms = 0;     // up to its last batch (or its end)
+  bool finished = false;      // it read its whole range and the pipeline is back where it was
 };
 
 // A pipeline as the API and `loch pipeline status` show it. Counters are
@@ -64,6 +80,7 @@ struct PipelineStatus {
   int64_t version = -1;               // the sink table's version after the last batch
   pipeline::TimestampMs watermark_ms = pipeline::kNoTimestamp;
   std::vector<PartitionLag> partitions;
+  std::optional<BackfillStatus> backfill;
 
   int64_t total_lag() const;
 };
@@ -87,6 +104,11 @@ class PipelineHost {
   // Replays a stopped pipeline (pipeline_replay.h) with the host's options;
   // Conflict while it runs.
   Result<ReplayOutcome> replay(const std::string& name, const ReplayFrom& from);
+  // Starts a backfill of a stopped pipeline over [from, to) in its thread
+  // (times in epoch ms; without them, from where it is to the topics' end
+  // now) and returns its range; Conflict while it runs or backfills.
+  Result<BackfillRange> backfill(const std::string& name, std::optional<int64_t> from_time_ms,
+                                 std::optional<int64_t> to_time_ms);
   // Starts those whose definition says autostart (the default).
   void start_autostart();
   void stop_all();
@@ -101,6 +123,7 @@ class PipelineHost {
   struct Slot;
   Slot* find(const std::string& name) const;
   void run(Slot& slot);
+  void run_backfill(Slot& slot, const BackfillRange& range);
 
   runner::RunOptions options_;
   std::vector<std::unique_ptr<Slot>> slots_;

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "process/host/backfill_progress.h"
 #include "serve/metrics/pipeline_metrics.h"
 #include "serve/metrics/prometheus_text.h"
 
@@ -46,7 +47,13 @@ json status_object(const host::PipelineStatus& s) {
           {"version", s.version < 0 ? json(nullptr) : json(s.version)},
           {"watermark", iso_time_or_null(s.watermark_ms)},
           {"lag", s.total_lag()},
-          {"partitions", std::move(partitions)}};
+          {"partitions", std::move(partitions)},
+          {"backfill", s.backfill ? json{{"done", s.backfill->done},
+                                         {"total", s.backfill->total},
+                                         {"started_at", iso_time_or_null(s.backfill->started_at_ms)},
+                                         {"elapsed_ms", s.backfill->elapsed_ms},
+                                         {"finished", s.backfill->finished}}
+                                  : json(nullptr)}};
 }
 
 HttpAnswer error(int status, const std::string& message) {
@@ -123,6 +130,22 @@ Result<json> replay(host::PipelineHost& host, const std::string& name, const std
               {"version", outcome.version}};
 }
 
+Result<json> backfill(host::PipelineHost& host, const std::string& name, const std::string& target) {
+  std::optional<int64_t> from_time;
+  std::optional<int64_t> to_time;
+  if (std::string text = query_parameter(target, "from-time"); !text.empty()) {
+    LOCH_ASSIGN_OR_RETURN(from_time, whole_number(text, "from-time"));
+  }
+  if (std::string text = query_parameter(target, "to-time"); !text.empty()) {
+    LOCH_ASSIGN_OR_RETURN(to_time, whole_number(text, "to-time"));
+  }
+  LOCH_ASSIGN_OR_RETURN(host::BackfillRange range, host.backfill(name, from_time, to_time));
+  return json{{"name", name},
+              {"start", offsets_object(range.start)},
+              {"end", offsets_object(range.end)},
+              {"total", host::BackfillProgress(name, range.start, range.end).total()}};
+}
+
 }  // namespace
 
 std::string pipeline_status_json(const host::PipelineStatus& status) { return status_object(status).dump(); }
@@ -149,14 +172,14 @@ HttpAnswer PipelinesApi::handle(const HttpRequest& request) const {
     if (!get) return error(405, "use GET " + path);
   } else {
     const std::string& action = parts[3];
-    if (action != "start" && action != "stop" && action != "replay") {
-      return error(404, "no such action: " + action + " (start, stop, replay)");
+    if (action != "start" && action != "stop" && action != "replay" && action != "backfill") {
+      return error(404, "no such action: " + action + " (start, stop, replay, backfill)");
     }
     if (request.method != "POST") return error(405, "use POST " + path);
-    if (action == "replay") {
-      auto replayed = replay(host_, name, request.target);
-      if (!replayed.is_ok()) return from_status(replayed.status());
-      return {200, "application/json", replayed->dump()};
+    if (action == "replay" || action == "backfill") {
+      auto done = action == "replay" ? replay(host_, name, request.target) : backfill(host_, name, request.target);
+      if (!done.is_ok()) return from_status(done.status());
+      return {200, "application/json", done->dump()};
     }
     Status done = action == "start" ? host_.start(name) : host_.stop(name);
     if (!done.is_ok()) return from_status(done);

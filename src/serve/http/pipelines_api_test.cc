@@ -77,5 +77,15 @@ TEST_F(PipelinesApiTest, ReplayNeedsOneStartGivenAsANumber) {
   EXPECT_EQ(api_.handle({"GET", "/api/pipelines/silver_orders/replay?from-offset=0", "", "", ""}).status, 405);
 }
 
+TEST_F(PipelinesApiTest, BackfillTimesAreNumbersAndTheStatusHasNoBackfillBeforeOne) {
+  HttpAnswer bad = api_.handle({"POST", "/api/pipelines/silver_orders/backfill?to-time=soon", "", "", ""});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("to-time: 'soon' is not a whole number"), std::string::npos) << bad.body;
+  EXPECT_EQ(api_.handle({"POST", "/api/pipelines/nope/backfill", "", "", ""}).status, 404);
+  EXPECT_EQ(api_.handle({"GET", "/api/pipelines/silver_orders/backfill", "", "", ""}).status, 405);
+  auto status = nlohmann::json::parse(api_.handle({"GET", "/api/pipelines/silver_orders", "", "", ""}).body);
+  EXPECT_TRUE(status["backfill"].is_null());
+}
+
 }  // namespace
 }  // namespace loch::serve::http

@@ -25,10 +25,11 @@ void per_pipeline(PrometheusText& page, const std::vector<PipelineStatus>& pipel
 
 std::string pipeline_metrics_text(const std::vector<PipelineStatus>& pipelines) {
   PrometheusText page;
-  page.family("loch_pipeline_state", "gauge", "1 for the state the pipeline is in (running, stopped, failed).");
+  page.family("loch_pipeline_state", "gauge", "1 for the state the pipeline is in (running, stopped, failed, backfilling).");
   for (const PipelineStatus& p : pipelines) {
     for (host::PipelineState state :
-         {host::PipelineState::kRunning, host::PipelineState::kStopped, host::PipelineState::kFailed}) {
+         {host::PipelineState::kRunning, host::PipelineState::kStopped, host::PipelineState::kFailed,
+          host::PipelineState::kBackfilling}) {
       page.sample("loch_pipeline_state", {{"pipeline", p.name}, {"state", host::state_name(state)}},
                   p.state == state ? 1 : 0);
     }

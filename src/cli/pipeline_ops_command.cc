@@ -169,18 +169,29 @@ Status replay_command(const ReplayOptions& options) {
   return Status::ok();
 }
 
+// --from-time and --to-time as epoch ms.
+struct BackfillTimes {
+  std::optional<int64_t> from_ms;
+  std::optional<int64_t> to_ms;
+};
+Result<BackfillTimes> backfill_times(const ReplayOptions& options) {
+  BackfillTimes times;
+  if (!options.from_time.empty()) {
+    LOCH_ASSIGN_OR_RETURN(times.from_ms, parse_time_ms(options.from_time));
+  }
+  if (!options.to_time.empty()) {
+    LOCH_ASSIGN_OR_RETURN(times.to_ms, parse_time_ms(options.to_time));
+  }
+  return times;
+}
+
 // Through `loch serve`: starts the backfill there, then prints its progress
 // from the pipeline's status until it has ended.
 Status backfill_through_serve(const ReplayOptions& options) {
+  LOCH_ASSIGN_OR_RETURN(BackfillTimes times, backfill_times(options));
   std::string query;
-  if (!options.from_time.empty()) {
-    LOCH_ASSIGN_OR_RETURN(int64_t time_ms, parse_time_ms(options.from_time));
-    query += "from-time=" + std::to_string(time_ms);
-  }
-  if (!options.to_time.empty()) {
-    LOCH_ASSIGN_OR_RETURN(int64_t time_ms, parse_time_ms(options.to_time));
-    query += std::string(query.empty() ? "" : "&") + "to-time=" + std::to_string(time_ms);
-  }
+  if (times.from_ms) query += "from-time=" + std::to_string(*times.from_ms);
+  if (times.to_ms) query += std::string(query.empty() ? "" : "&") + "to-time=" + std::to_string(*times.to_ms);
   const std::string path = "/api/pipelines/" + options.name;
   LOCH_ASSIGN_OR_RETURN(json started, call_api(options.http, options.http_token, "POST",
                                                path + "/backfill" + (query.empty() ? "" : "?" + query)));
@@ -217,15 +228,9 @@ Status backfill_command(const ReplayOptions& options) {
   if (!options.http.empty()) return backfill_through_serve(options);
   LOCH_ASSIGN_OR_RETURN(auto definition, find_pipeline(options));
   LOCH_ASSIGN_OR_RETURN(auto run_options, run_options_of(options));
-  std::optional<int64_t> from_time;
-  std::optional<int64_t> to_time;
-  if (!options.from_time.empty()) {
-    LOCH_ASSIGN_OR_RETURN(from_time, parse_time_ms(options.from_time));
-  }
-  if (!options.to_time.empty()) {
-    LOCH_ASSIGN_OR_RETURN(to_time, parse_time_ms(options.to_time));
-  }
-  LOCH_ASSIGN_OR_RETURN(host::BackfillRange range, host::prepare_backfill(definition, run_options, from_time, to_time));
+  LOCH_ASSIGN_OR_RETURN(BackfillTimes times, backfill_times(options));
+  LOCH_ASSIGN_OR_RETURN(host::BackfillRange range,
+                        host::prepare_backfill(definition, run_options, times.from_ms, times.to_ms));
   host::BackfillProgress progress(definition.name, range.start, range.end);
   std::cout << fmt::format("backfill {}: {} records from {} to {}", definition.name, progress.total(),
                            offsets_text(range.start), offsets_text(range.end))

@@ -169,19 +169,25 @@ Status PipelineHost::stop(const std::string& name) {
   return Status::ok();
 }
 
-Result<ReplayOutcome> PipelineHost::replay(const std::string& name, const ReplayFrom& from) {
-  Slot* slot = find(name);
-  if (slot == nullptr) return Status::not_found("no pipeline '" + name + "' in this project");
-  std::lock_guard control(slot->control);
+Status PipelineHost::claim_stopped(Slot& slot) {
   {
-    std::lock_guard lock(slot->mutex);
-    if (slot->status.state == PipelineState::kRunning || slot->status.state == PipelineState::kBackfilling) {
-      return Status::conflict("pipeline " + name + " is " + state_name(slot->status.state) +
+    std::lock_guard lock(slot.mutex);
+    if (slot.status.state == PipelineState::kRunning || slot.status.state == PipelineState::kBackfilling) {
+      const std::string& name = slot.definition.name;
+      return Status::conflict("pipeline " + name + " is " + state_name(slot.status.state) +
                               ": stop it first (loch pipeline stop " + name + ")");
     }
   }
   // A run that ended by itself has released its lock; its thread is joined here.
-  if (slot->thread.joinable()) slot->thread.join();
+  if (slot.thread.joinable()) slot.thread.join();
+  return Status::ok();
+}
+
+Result<ReplayOutcome> PipelineHost::replay(const std::string& name, const ReplayFrom& from) {
+  Slot* slot = find(name);
+  if (slot == nullptr) return Status::not_found("no pipeline '" + name + "' in this project");
+  std::lock_guard control(slot->control);
+  LOCH_RETURN_IF_ERROR(claim_stopped(*slot));
   return replay_pipeline(slot->definition, options_, from);
 }
 
@@ -190,14 +196,7 @@ Result<BackfillRange> PipelineHost::backfill(const std::string& name, std::optio
   Slot* slot = find(name);
   if (slot == nullptr) return Status::not_found("no pipeline '" + name + "' in this project");
   std::lock_guard control(slot->control);
-  {
-    std::lock_guard lock(slot->mutex);
-    if (slot->status.state == PipelineState::kRunning || slot->status.state == PipelineState::kBackfilling) {
-      return Status::conflict("pipeline " + name + " is " + state_name(slot->status.state) +
-                              ": stop it first (loch pipeline stop " + name + ")");
-    }
-  }
-  if (slot->thread.joinable()) slot->thread.join();
+  LOCH_RETURN_IF_ERROR(claim_stopped(*slot));
   LOCH_ASSIGN_OR_RETURN(BackfillRange range, prepare_backfill(slot->definition, options_, from_time_ms, to_time_ms));
   slot->stop.store(false);
   {

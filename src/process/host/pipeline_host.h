@@ -124,6 +124,9 @@ class PipelineHost {
   Slot* find(const std::string& name) const;
   void run(Slot& slot);
   void run_backfill(Slot& slot, const BackfillRange& range);
+  // Conflict unless the pipeline is stopped (or failed, or done); joins the
+  // thread of a run that ended by itself. The caller holds slot.control.
+  Status claim_stopped(Slot& slot);
 
   runner::RunOptions options_;
   std::vector<std::unique_ptr<Slot>> slots_;

@@ -71,14 +71,22 @@ std::string text_or_dash(const json& value) {
 }
 
 void print_status_table(const std::vector<json>& pipelines) {
-  std::cout << fmt::format("{:<26} {:<8} {:>8} {:>10} {:>9} {:>8} {:<24} {:>7} {:>6} {:>6}  {}\n", "PIPELINE", "STATE",
+  std::cout << fmt::format("{:<26} {:<11} {:>8} {:>10} {:>9} {:>8} {:<24} {:>7} {:>6} {:>6}  {}\n", "PIPELINE", "STATE",
                            "BATCHES", "RECORDS", "RATE/S", "LAG", "WATERMARK", "VERSION", "LATE", "DLQ", "LAST ERROR");
   for (const json& p : pipelines) {
-    std::cout << fmt::format("{:<26} {:<8} {:>8} {:>10} {:>9.1f} {:>8} {:<24} {:>7} {:>6} {:>6}  {}\n",
+    std::cout << fmt::format("{:<26} {:<11} {:>8} {:>10} {:>9.1f} {:>8} {:<24} {:>7} {:>6} {:>6}  {}\n",
                              text_or_dash(p["name"]), text_or_dash(p["state"]), p["batches"].get<int64_t>(),
                              p["records"].get<int64_t>(), p["input_rate"].get<double>(), p["lag"].get<int64_t>(),
                              text_or_dash(p["watermark"]), text_or_dash(p["version"]), p["late"].get<int64_t>(),
                              p["dlq"].get<int64_t>(), text_or_dash(p["last_error"]));
+  }
+  // A backfill in progress: its line as `loch pipeline backfill` prints it.
+  for (const json& p : pipelines) {
+    const json& backfill = p.value("backfill", json());
+    if (text_or_dash(p["state"]) != "backfilling" || !backfill.is_object()) continue;
+    std::cout << host::backfill_line(p["name"].get<std::string>(), backfill["done"].get<int64_t>(),
+                                     backfill["total"].get<int64_t>(), backfill["elapsed_ms"].get<int64_t>())
+              << "\n";
   }
 }
 
@@ -197,15 +205,15 @@ Status backfill_through_serve(const ReplayOptions& options) {
                                                path + "/backfill" + (query.empty() ? "" : "?" + query)));
   std::cout << fmt::format("backfill {}: {} records in loch serve", options.name, started["total"].get<int64_t>())
             << std::endl;
-  std::string last_line;
+  int64_t printed_done = -1;  // a line per change of the records done
   for (;;) {
     LOCH_ASSIGN_OR_RETURN(json status, call_api(options.http, options.http_token, "GET", path));
     const json& progress = status["backfill"];
-    if (progress.is_object()) {
-      std::string line = host::backfill_line(options.name, progress["done"].get<int64_t>(),
-                                             progress["total"].get<int64_t>(), progress["elapsed_ms"].get<int64_t>());
-      if (line != last_line) std::cout << line << std::endl;
-      last_line = line;
+    if (progress.is_object() && progress["done"].get<int64_t>() != printed_done) {
+      printed_done = progress["done"].get<int64_t>();
+      std::cout << host::backfill_line(options.name, printed_done, progress["total"].get<int64_t>(),
+                                       progress["elapsed_ms"].get<int64_t>())
+                << std::endl;
     }
     const std::string state = status["state"].get<std::string>();
     if (state != "backfilling") {

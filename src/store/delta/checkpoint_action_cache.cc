@@ -32,12 +32,19 @@ std::shared_ptr<const CheckpointActionCache::Actions> CheckpointActionCache::fin
 }
 
 void CheckpointActionCache::put(const std::string& key, std::shared_ptr<const Actions> actions) {
+  if (actions->size() > max_actions_) return;
   std::lock_guard<std::mutex> lock(mutex_);
+  if (auto existing = entries_.find(key); existing != entries_.end()) {
+    actions_ -= existing->second.actions->size();
+    entries_.erase(existing);
+  }
+  actions_ += actions->size();
   entries_[key] = Entry{std::move(actions), ++clock_};
-  while (entries_.size() > capacity_) {
+  while (entries_.size() > capacity_ || actions_ > max_actions_) {
     auto oldest = std::min_element(entries_.begin(), entries_.end(), [](const auto& a, const auto& b) {
       return a.second.last_used < b.second.last_used;
     });
+    actions_ -= oldest->second.actions->size();
     entries_.erase(oldest);
   }
 }

@@ -8,7 +8,9 @@
 // and reading even a checkpoint of a few files through DuckDB (a DESCRIBE
 // and two queries) cost 5-7 ms of each. Entries are keyed by every file's
 // path, size and modification time, so a table deleted and written again at
-// the same path misses; the least recently used of `capacity` entries goes.
+// the same path misses. Memory is bounded by actions, not entries: the least
+// recently used entries go while more than `max_actions` actions are kept
+// (a checkpoint of more is not kept at all), and at most `capacity` entries.
 #pragma once
 
 #include <cstdint>
@@ -28,7 +30,8 @@ class CheckpointActionCache {
  public:
   using Actions = std::vector<Action>;
 
-  explicit CheckpointActionCache(size_t capacity = 16) : capacity_(capacity) {}
+  explicit CheckpointActionCache(size_t capacity = 16, size_t max_actions = 1'000'000)
+      : capacity_(capacity), max_actions_(max_actions) {}
 
   // The process's cache, used by Snapshot::load.
   static CheckpointActionCache& shared();
@@ -47,8 +50,10 @@ class CheckpointActionCache {
   };
 
   size_t capacity_;
-  std::mutex mutex_;  // guards entries_ and clock_
+  size_t max_actions_;
+  std::mutex mutex_;  // guards entries_, actions_ and clock_
   std::map<std::string, Entry> entries_;
+  size_t actions_ = 0;  // over all entries
   uint64_t clock_ = 0;
 };
 

@@ -45,6 +45,26 @@ TEST(CheckpointActionCache, KeepsTheMostRecentlyUsedEntries) {
   EXPECT_NE(cache.find("c"), nullptr);
 }
 
+TEST(CheckpointActionCache, KeepsAtMostMaxActions) {
+  auto actions = [](size_t n) {
+    return std::make_shared<const CheckpointActionCache::Actions>(CheckpointActionCache::Actions(n));
+  };
+  CheckpointActionCache cache(16, 10);
+  cache.put("too-big", actions(11));
+  EXPECT_EQ(cache.find("too-big"), nullptr) << "a checkpoint of more actions than the bound is not kept";
+  cache.put("a", actions(6));
+  cache.put("b", actions(4));
+  EXPECT_NE(cache.find("a"), nullptr);
+  EXPECT_NE(cache.find("b"), nullptr);
+  cache.put("c", actions(3));  // 13 > 10: the least recently used (a) goes
+  EXPECT_EQ(cache.find("a"), nullptr);
+  EXPECT_NE(cache.find("b"), nullptr);
+  EXPECT_NE(cache.find("c"), nullptr);
+  cache.put("b", actions(7));  // replaced: 7 + 3 = 10 fits
+  EXPECT_EQ(cache.find("b")->size(), 7u);
+  EXPECT_NE(cache.find("c"), nullptr);
+}
+
 // A table with a checkpoint at version 10, its txn versions and file count
 // depending on `files_per_commit`.
 void write_table(const fs::path& root, sql::Connection& connection, int files_per_commit) {

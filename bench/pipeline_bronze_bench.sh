@@ -9,7 +9,10 @@
 #   baseline  loch sql: COPY the bronze table's rows (already in a DuckDB
 #             table in memory) TO Parquet (the same columns, same rows),
 #             best of ROUNDS, the load from the table not counted.
-# Goal (issue 9): pipeline >= 0.45x the baseline.
+# Goal (issue 9): pipeline >= 0.45x the baseline. Also printed, for
+# diagnosis and not the goal's measure: the rows/s between the first and the
+# last commit of the best run (the steady state, without process start, the
+# first fetch and the end).
 # Usage: bench/pipeline_bronze_bench.sh path/to/loch [EVENTS] [ROUNDS]
 set -euo pipefail
 
@@ -29,15 +32,23 @@ cp "$repo/examples/streaming-first/pipelines/bronze_clicks.yaml" project/pipelin
 
 now_ns() { date +%s%N; }
 best_pipeline=""
+steady=""
 rows=0
 for r in $(seq 1 "$rounds"); do
   rm -rf lake-data
   start=$(now_ns)
+  # Each progress line (one per commit) with the time it was printed.
   "$loch" pipeline run bronze_clicks --project project --trigger available-now --bootstrap "$kafka" \
-    --data-dir lake-data >run.log
+    --data-dir lake-data | while IFS= read -r line; do printf '%s %s\n' "$(now_ns)" "$line"; done >run.log
   ns=$(($(now_ns) - start))
   rows=$(awk '{for (i = 1; i <= NF; i++) if ($i ~ /^rows=/) { sub("rows=", "", $i); n += $i }} END {print n}' run.log)
-  if [ -z "$best_pipeline" ] || [ "$ns" -lt "$best_pipeline" ]; then best_pipeline=$ns; fi
+  if [ -z "$best_pipeline" ] || [ "$ns" -lt "$best_pipeline" ]; then
+    best_pipeline=$ns
+    # Rows committed after the first commit, over the time from it to the last.
+    steady=$(awk '/ rows=/ {for (i = 1; i <= NF; i++) if ($i ~ /^rows=/) { sub("rows=", "", $i); r = $i }
+                   if (first == "") first = $1; else n += r; last = $1}
+                  END {if (last > first) printf "%.0f", n / ((last - first) / 1e9); else print 0}' run.log)
+  fi
 done
 
 # The baseline's rows: the bronze table just written, loaded into memory.
@@ -55,10 +66,11 @@ done
 
 # The machine's load, since the ratio moves with it on shared machines.
 load=$(cut -d' ' -f1-3 /proc/loadavg)
-awk -v load="$load" -v rows="$rows" -v p="$best_pipeline" -v c="$best_copy" 'BEGIN {
+awk -v load="$load" -v rows="$rows" -v p="$best_pipeline" -v c="$best_copy" -v steady="$steady" 'BEGIN {
   pr = rows / (p / 1e9); cr = rows / (c / 1e9);
   printf "pipeline_bronze_bench: %d rows (shop.clicks, 3 partitions)\n", rows;
   printf "  loch pipeline run bronze_clicks (Kafka -> Delta bronze): %.0f rows/s (%.2f s, whole process)\n", pr, p / 1e9;
   printf "  DuckDB COPY of the same rows to Parquet:                 %.0f rows/s (%.2f s)\n", cr, c / 1e9;
   printf "  ratio: %.2fx (goal >= 0.45x), load average %s\n", pr / cr, load;
+  printf "  (between its first and last commit the run wrote %.0f rows/s: %.2fx COPY; not the goal'"'"'s measure)\n", steady, steady / cr;
 }'

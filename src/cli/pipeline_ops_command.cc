@@ -243,37 +243,24 @@ Status backfill_command(const ReplayOptions& options) {
   std::cout << fmt::format("backfill {}: {} records from {} to {}", definition.name, progress.total(),
                            offsets_text(range.start), offsets_text(range.end))
             << std::endl;
-  runner::Offsets last = range.start;
-  auto put_back = [&]() -> Status {
-    LOCH_ASSIGN_OR_RETURN(auto restored, host::put_back_after_backfill(definition, run_options, range, last));
-    if (restored) {
-      std::cout << definition.name << " resumes at " << offsets_text(restored->start)
-                << " (where it was before the backfill)" << std::endl;
-    }
-    return Status::ok();
-  };
-  if (progress.finished(range.start)) {
-    std::cout << progress.line(range.start, 0) << std::endl;
-    return put_back();
-  }
-  std::atomic<bool> stop{false};
+  if (progress.finished(range.start)) std::cout << progress.line(range.start, 0) << std::endl;
   auto started = std::chrono::steady_clock::now();
-  run_options.trigger = pipeline::TriggerDefinition{pipeline::TriggerDefinition::Kind::kAvailableNow, 0};
-  run_options.stop = &stop;
-  run_options.stop_at = range.end;
-  run_options.on_batch = [&](const runner::BatchReport& report) {
-    for (const auto& [partition, next] : report.next_offsets) last[partition] = next;
-    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
-    std::cout << progress.line(last, elapsed.count()) << std::endl;
-    if (progress.finished(last)) stop.store(true);
-  };
-  LOCH_RETURN_IF_ERROR(runner::run_pipeline(definition, run_options));
-  if (!progress.finished(last)) {
+  LOCH_ASSIGN_OR_RETURN(
+      host::BackfillRun run,
+      host::run_backfill(definition, run_options, range, [&](const runner::BatchReport&, const runner::Offsets& reached) {
+        auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+        std::cout << progress.line(reached, elapsed.count()) << std::endl;
+      }));
+  if (!run.finished) {
     if (ShutdownSignal::requested()) return Status::aborted("backfill of " + definition.name + " interrupted");
-    return Status::internal("backfill of " + definition.name + " ended at " + offsets_text(last) + " before " +
+    return Status::internal("backfill of " + definition.name + " ended at " + offsets_text(run.reached) + " before " +
                             offsets_text(range.end));
   }
-  return put_back();
+  if (run.put_back) {
+    std::cout << definition.name << " resumes at " << offsets_text(run.put_back->start)
+              << " (where it was before the backfill)" << std::endl;
+  }
+  return Status::ok();
 }
 
 void add_http_option(CLI::App* command, Settings& settings, OpsOptions& options) {

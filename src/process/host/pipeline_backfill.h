@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 
 #include "common/result.h"
@@ -37,5 +38,20 @@ Result<std::optional<ReplayOutcome>> put_back_after_backfill(const pipeline::Pip
                                                              const runner::RunOptions& options,
                                                              const BackfillRange& range,
                                                              const runner::Offsets& reached);
+
+struct BackfillRun {
+  runner::Offsets reached;                // each partition's next offset when the run ended
+  bool finished = false;                  // the whole range was read (and the pipeline put back)
+  std::optional<ReplayOutcome> put_back;  // the replay that put it back, if one was needed
+};
+
+// Steps 2 and 3: runs the pipeline over `range` with `options` (its stop
+// flag and data directory; trigger, stop_at and on_batch are set here),
+// calling `on_batch` with each commit's report and the offsets reached so
+// far, then puts the pipeline back once the whole range is read. A run
+// stopped or interrupted before that is not finished and not put back.
+using BackfillBatch = std::function<void(const runner::BatchReport& report, const runner::Offsets& reached)>;
+Result<BackfillRun> run_backfill(const pipeline::PipelineDefinition& definition, runner::RunOptions options,
+                                 const BackfillRange& range, const BackfillBatch& on_batch);
 
 }  // namespace loch::host

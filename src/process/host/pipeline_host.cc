@@ -220,26 +220,18 @@ void PipelineHost::run_backfill(Slot& slot, const BackfillRange& range) {
   auto elapsed_ms = [&] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
   };
-  runner::Offsets reached = range.start;
-  runner::RunOptions options = slot.run_options;
-  options.trigger = pipeline::TriggerDefinition{pipeline::TriggerDefinition::Kind::kAvailableNow, 0};
-  options.stop_at = range.end;
-  options.on_batch = [&](const runner::BatchReport& report) {
-    slot.run_options.on_batch(report);
-    for (const auto& [partition, next] : report.next_offsets) reached[partition] = next;
-    std::lock_guard lock(slot.mutex);
-    slot.status.backfill->done = progress.done(reached);
-    slot.status.backfill->elapsed_ms = elapsed_ms();
-  };
-  Status result = progress.finished(reached) ? Status::ok() : runner::run_pipeline(slot.definition, options);
-  const bool finished = progress.finished(reached);
-  if (result.is_ok() && finished) {
-    auto back = put_back_after_backfill(slot.definition, options_, range, reached);
-    if (!back.is_ok()) result = back.status();
-  }
+  auto run = host::run_backfill(slot.definition, slot.run_options, range,
+                                [&](const runner::BatchReport& report, const runner::Offsets& reached) {
+                                  slot.run_options.on_batch(report);
+                                  std::lock_guard lock(slot.mutex);
+                                  slot.status.backfill->done = progress.done(reached);
+                                  slot.status.backfill->elapsed_ms = elapsed_ms();
+                                });
+  const Status result = run.is_ok() ? Status::ok() : run.status();
+  const bool finished = run.is_ok() && run->finished;
   std::lock_guard lock(slot.mutex);
   slot.status.backfill->elapsed_ms = elapsed_ms();
-  slot.status.backfill->finished = result.is_ok() && finished;
+  slot.status.backfill->finished = finished;
   slot.status.state = result.is_ok() ? PipelineState::kStopped : PipelineState::kFailed;
   if (!result.is_ok()) slot.status.last_error = "backfill: " + result.message();
   if (result.is_ok() && !finished) slot.status.last_error = "backfill stopped before the end of its range";

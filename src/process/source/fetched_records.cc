@@ -68,7 +68,6 @@ Result<PartitionRecords> read_fetched_records(const SourcePartition& partition, 
     }
     LOCH_ASSIGN_OR_RETURN(kafka::RecordBatch batch, decode(bytes, header));
     const bool log_append_time = header.timestamp_type() == kafka::TimestampType::kLogAppendTime;
-    out.records.reserve(out.records.size() + batch.records.size());
     for (kafka::Record& record : batch.records) {
       const int64_t offset = header.base_offset + record.offset_delta;
       if (offset < fetch_offset) continue;

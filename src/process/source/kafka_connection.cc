@@ -98,7 +98,7 @@ Status KafkaConnection::send_frame(const std::string& frame) {
   return Status::ok();
 }
 
-Result<std::string> KafkaConnection::receive_frame() {
+Result<std::string_view> KafkaConnection::receive_frame() {
   auto read_exactly = [&](char* out, size_t size) -> Status {
     for (size_t got = 0; got < size;) {
       ssize_t n = ::recv(fd_, out + got, size - got, 0);
@@ -119,10 +119,9 @@ Result<std::string> KafkaConnection::receive_frame() {
   if (size > kMaxAnswerBytes) {
     return Status::corruption(address_ + ": an answer of " + std::to_string(size) + " bytes");
   }
-  std::string out;
-  out.resize(size);
-  LOCH_RETURN_IF_ERROR(read_exactly(out.data(), size));
-  return out;
+  if (receive_buffer_.size() < size) receive_buffer_.resize(size);
+  LOCH_RETURN_IF_ERROR(read_exactly(receive_buffer_.data(), size));
+  return std::string_view(receive_buffer_.data(), size);
 }
 
 }  // namespace loch::source

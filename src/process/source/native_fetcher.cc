@@ -83,22 +83,29 @@ Status NativeFetcher::poll(std::chrono::milliseconds wait, size_t max_records, s
     }
     FetchedChunk& front = std::get<FetchedChunk>(queue_.front());
     const size_t room = max_records - taken;
-    if (front.records.size() <= room) {
-      taken += front.records.size();
+    const size_t left = front.records.size() - front_taken_;
+    if (front_taken_ == 0 && left <= room) {
+      taken += left;
       queued_bytes_ -= front.memory_bytes;
       out.push_back(std::move(front));
       queue_.pop_front();
     } else {
-      // The first `room` records go now; the rest (and the end) stay.
+      // The next records of the front chunk; its end goes with its last.
+      const size_t count = std::min(left, room);
       FetchedChunk part;
       part.partition = front.partition;
-      part.records.assign(std::make_move_iterator(front.records.begin()),
-                          std::make_move_iterator(front.records.begin() + static_cast<ptrdiff_t>(room)));
-      front.records.erase(front.records.begin(), front.records.begin() + static_cast<ptrdiff_t>(room));
-      part.memory_bytes = front.memory_bytes * room / (room + front.records.size());
+      auto first = front.records.begin() + static_cast<ptrdiff_t>(front_taken_);
+      part.records.assign(std::make_move_iterator(first), std::make_move_iterator(first + static_cast<ptrdiff_t>(count)));
+      part.memory_bytes = front.memory_bytes * count / left;
       front.memory_bytes -= part.memory_bytes;
       queued_bytes_ -= part.memory_bytes;
-      taken += room;
+      front_taken_ += count;
+      taken += count;
+      if (front_taken_ == front.records.size()) {
+        part.end_offset = front.end_offset;
+        front_taken_ = 0;
+        queue_.pop_front();
+      }
       out.push_back(std::move(part));
     }
     shrank = true;

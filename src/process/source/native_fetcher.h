@@ -51,7 +51,11 @@ struct NativeFetcherOptions {
   // The broker answers a fetch when it has min_bytes or after max_wait_ms.
   int max_wait_ms = 200;
   int32_t min_bytes = 1;
-  int32_t partition_max_bytes = 16 << 20;  // per partition in one answer
+  // Per partition in one answer. Above ~8 MB the copies of a partition's
+  // records no longer come from reused heap memory but from fresh mappings,
+  // and their page faults cost the fetch thread more than the parsing
+  // (16 MB: 0.77 s of system time for 2.5M records, 8 MB: 0.18 s).
+  int32_t partition_max_bytes = 8 << 20;
   int32_t response_max_bytes = 64 << 20;   // per answer
   // Fetching pauses while this much is parsed and not yet polled.
   size_t queue_max_bytes = size_t{256} << 20;
@@ -128,6 +132,7 @@ class NativeFetcher {
   // Chunks and a partition's unrecoverable error, in the order fetched.
   std::deque<std::variant<FetchedChunk, Status>> queue_;  // guarded by mutex_
   size_t queued_bytes_ = 0;                                // guarded by mutex_
+  size_t front_taken_ = 0;  // guarded by mutex_: records of the front chunk already polled
   std::set<SourcePartition> paused_;  // guarded by mutex_
   std::map<SourcePartition, int64_t> high_watermarks_;  // guarded by mutex_
   bool stop_ = false;                 // guarded by mutex_

@@ -1,11 +1,16 @@
-// KafkaSource: reads a pipeline's topics in micro-batches with librdkafka in
-// ASSIGN mode: no consumer group, no committed offsets. The pipeline says
+// KafkaSource: reads a pipeline's topics in micro-batches in ASSIGN mode
+// (librdkafka's sense): no consumer group, no committed offsets. The pipeline says
 // where each partition starts (the next offsets recorded in the sink table's
 // Delta `txn` actions, doc/pipelines.md), so a restart resumes from the table
 // and never from a group. Only the Kafka protocol is used: the same source
 // reads loch's embedded broker, a Kafka or Redpanda cluster, or librdkafka's
 // mock cluster. Records of aborted transactions are not returned
 // (isolation.level=read_committed).
+//
+// Two data planes fetch the records: loch's native fetcher
+// (native_fetcher.h) for plaintext brokers, librdkafka's consumer when the
+// properties ask for TLS or SASL. librdkafka answers the control plane
+// (partitions, watermarks, offsets for times) in both cases.
 //
 // Not thread-safe: one pipeline thread owns it.
 #pragma once
@@ -49,6 +54,13 @@ struct MicroBatch {
   std::set<SourcePartition> ended;
 };
 
+// Which client fetches the records (the data plane).
+enum class FetchClient {
+  kAuto,        // native unless the properties set security.protocol (other than plaintext), sasl.* or ssl.*
+  kNative,      // NativeFetcher: plaintext only
+  kLibrdkafka,  // librdkafka's consumer
+};
+
 struct KafkaSourceOptions {
   // Used when the definition gives no bootstrap.servers (the embedded broker).
   std::string default_bootstrap_servers = "127.0.0.1:9092";
@@ -57,7 +69,10 @@ struct KafkaSourceOptions {
   // librdkafka wants a group.id even for assign(); this group never joins
   // and never commits (offsets live in the sink table).
   std::string assign_group_id = "loch-pipeline-assign";
+  FetchClient fetch_client = FetchClient::kAuto;
 };
+
+class NativeFetcher;
 
 class KafkaSource {
  public:
@@ -84,6 +99,8 @@ class KafkaSource {
   Result<MicroBatch> next_batch();
 
   const std::string& bootstrap_servers() const { return bootstrap_servers_; }
+  // True when the native fetcher reads the records (FetchClient, resolved).
+  bool uses_native_fetcher() const { return native_; }
 
   // Each partition's high watermark as last seen by the consumer (fetch
   // responses; no request is made), else the one at assign: for lag metrics.
@@ -97,7 +114,7 @@ class KafkaSource {
 
  private:
   KafkaSource(pipeline::SourceDefinition definition, KafkaSourceOptions options, rd_kafka_s* consumer,
-              std::string bootstrap_servers);
+              std::string bootstrap_servers, bool native);
 
   struct PartitionProgress {
     int64_t next_offset = -1;  // -1: not known yet (starting at earliest/latest)
@@ -108,11 +125,23 @@ class KafkaSource {
   // Stops fetching a partition that reached its stop_at.
   void pause(const SourcePartition& partition);
   bool caught_up() const;
+  // Takes what the data plane has fetched into `batch`: at most `room`
+  // records, waiting up to `wait_ms` when nothing is there yet. Returns how
+  // many things (records, partition ends, client events) were taken.
+  Result<size_t> take_fetched(MicroBatch& batch, size_t room, int wait_ms);
+  Result<size_t> take_from_librdkafka(MicroBatch& batch, size_t room, int wait_ms);
+  Result<size_t> take_from_native_fetcher(MicroBatch& batch, size_t room, int wait_ms);
+  // The same rules for both data planes: a record, and a partition's end
+  // (every record before `end_offset` has been read, as PARTITION_EOF says).
+  void take_record(MicroBatch& batch, SourceRecord record);
+  void take_end(const SourcePartition& partition, int64_t end_offset);
 
   pipeline::SourceDefinition definition_;
   KafkaSourceOptions options_;
   rd_kafka_s* consumer_;
   std::string bootstrap_servers_;
+  bool native_;
+  std::unique_ptr<NativeFetcher> fetcher_;  // the native data plane, from assign on
   std::map<SourcePartition, PartitionProgress> progress_;
 };
 

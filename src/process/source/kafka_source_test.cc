@@ -1,6 +1,7 @@
 // KafkaSource against librdkafka's mock cluster: a second Kafka-protocol
 // broker in the same process, reached over real sockets on localhost (the
-// embedded broker is covered by tests/cli/pipeline_source.sh).
+// embedded broker is covered by tests/cli/pipeline_source.sh). Every case
+// runs over both data planes: the native fetcher and librdkafka's consumer.
 #include "process/source/kafka_source.h"
 
 #include <gtest/gtest.h>
@@ -13,9 +14,12 @@ namespace {
 // A mock cluster with one topic, and a producer into it.
 class MockCluster {
  public:
-  MockCluster(const std::string& topic, int partitions) {
+  MockCluster(const std::string& topic, int partitions, const std::map<std::string, std::string>& producer_conf = {}) {
     char err[512];
     rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    for (const auto& [name, value] : producer_conf) {
+      EXPECT_EQ(rd_kafka_conf_set(conf, name.c_str(), value.c_str(), err, sizeof err), RD_KAFKA_CONF_OK) << err;
+    }
     rd_kafka_conf_set(conf, "test.mock.num.brokers", "3", err, sizeof err);
     rd_kafka_conf_set(conf, "linger.ms", "0", err, sizeof err);
     producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
@@ -50,6 +54,20 @@ class MockCluster {
   std::string bootstrap_;
 };
 
+// Each case over both data planes.
+class KafkaSourceDataPlane : public ::testing::TestWithParam<FetchClient> {
+ protected:
+  Result<std::unique_ptr<KafkaSource>> open(const pipeline::SourceDefinition& definition) {
+    KafkaSourceOptions options;
+    options.fetch_client = GetParam();
+    return KafkaSource::open(definition, options);
+  }
+};
+
+INSTANTIATE_TEST_SUITE_P(Clients, KafkaSourceDataPlane,
+                         ::testing::Values(FetchClient::kNative, FetchClient::kLibrdkafka),
+                         [](const auto& info) { return info.param == FetchClient::kNative ? "native" : "librdkafka"; });
+
 pipeline::SourceDefinition definition(const MockCluster& cluster, const std::string& topic) {
   pipeline::SourceDefinition source;
   source.topics = {topic};
@@ -73,14 +91,14 @@ std::vector<SourceRecord> read_available(KafkaSource& source, MicroBatch* last =
   return records;
 }
 
-TEST(KafkaSource, ReadsEveryRecordOnceInOffsetOrderWithKeysAndHeaders) {
+TEST_P(KafkaSourceDataPlane, ReadsEveryRecordOnceInOffsetOrderWithKeysAndHeaders) {
   MockCluster cluster("orders", 3);
   for (int i = 0; i < 300; ++i) {
     cluster.produce("orders", i % 3, "k" + std::to_string(i), "{\"n\":" + std::to_string(i) + "}",
                     i == 7 ? "abc" : nullptr);
   }
   cluster.flush();
-  auto source = KafkaSource::open(definition(cluster, "orders"));
+  auto source = open(definition(cluster, "orders"));
   ASSERT_TRUE(source.is_ok()) << source.status().to_string();
   Status assigned = (*source)->assign({});
   ASSERT_TRUE(assigned.is_ok()) << assigned.to_string();
@@ -104,11 +122,11 @@ TEST(KafkaSource, ReadsEveryRecordOnceInOffsetOrderWithKeysAndHeaders) {
   for (int32_t p = 0; p < 3; ++p) EXPECT_EQ((last.next_offsets[{"orders", p}]), 100);
 }
 
-TEST(KafkaSource, ResumesAtTheOffsetsTheSinkTableRecorded) {
+TEST_P(KafkaSourceDataPlane, ResumesAtTheOffsetsTheSinkTableRecorded) {
   MockCluster cluster("clicks", 2);
   for (int i = 0; i < 40; ++i) cluster.produce("clicks", i % 2, "k", std::to_string(i));
   cluster.flush();
-  auto source = KafkaSource::open(definition(cluster, "clicks"));
+  auto source = open(definition(cluster, "clicks"));
   ASSERT_TRUE(source.is_ok());
   Status assigned = (*source)->assign({{{"clicks", 0}, 15}, {{"clicks", 1}, 20}});
   ASSERT_TRUE(assigned.is_ok()) << assigned.to_string();
@@ -120,11 +138,11 @@ TEST(KafkaSource, ResumesAtTheOffsetsTheSinkTableRecorded) {
   }
 }
 
-TEST(KafkaSource, StopAtEndsEachPartitionThereExactly) {
+TEST_P(KafkaSourceDataPlane, StopAtEndsEachPartitionThereExactly) {
   MockCluster cluster("visits", 3);
   for (int i = 0; i < 90; ++i) cluster.produce("visits", i % 3, "k", std::to_string(i));
   cluster.flush();
-  auto source = KafkaSource::open(definition(cluster, "visits"));
+  auto source = open(definition(cluster, "visits"));
   ASSERT_TRUE(source.is_ok());
   // Partition 0 from 5 up to 12; partition 1 already at its stop; partition 2 to its end.
   Status assigned = (*source)->assign({{{"visits", 0}, 5}, {{"visits", 1}, 30}, {{"visits", 2}, 0}},
@@ -143,13 +161,13 @@ TEST(KafkaSource, StopAtEndsEachPartitionThereExactly) {
   EXPECT_EQ((last.next_offsets[{"visits", 2}]), 30);
 }
 
-TEST(KafkaSource, BatchesHoldAtMostMaxBatchRecords) {
+TEST_P(KafkaSourceDataPlane, BatchesHoldAtMostMaxBatchRecords) {
   MockCluster cluster("events", 1);
   for (int i = 0; i < 250; ++i) cluster.produce("events", 0, "k", std::to_string(i));
   cluster.flush();
   pipeline::SourceDefinition def = definition(cluster, "events");
   def.max_batch_records = 100;
-  auto source = KafkaSource::open(def);
+  auto source = open(def);
   ASSERT_TRUE(source.is_ok());
   Status assigned = (*source)->assign({});
   ASSERT_TRUE(assigned.is_ok()) << assigned.to_string();
@@ -163,14 +181,14 @@ TEST(KafkaSource, BatchesHoldAtMostMaxBatchRecords) {
   EXPECT_EQ(sizes, (std::vector<size_t>{100, 100, 50}));
 }
 
-TEST(KafkaSource, LatestStartSkipsWhatIsAlreadyThere) {
+TEST_P(KafkaSourceDataPlane, LatestStartSkipsWhatIsAlreadyThere) {
   MockCluster cluster("logs", 1);
   for (int i = 0; i < 10; ++i) cluster.produce("logs", 0, "k", "old");
   cluster.flush();
   pipeline::SourceDefinition def = definition(cluster, "logs");
   def.starting_offsets = pipeline::SourceDefinition::StartingOffsets::kLatest;
   def.max_batch_ms = 300;
-  auto source = KafkaSource::open(def);
+  auto source = open(def);
   ASSERT_TRUE(source.is_ok());
   Status assigned = (*source)->assign({});
   ASSERT_TRUE(assigned.is_ok()) << assigned.to_string();
@@ -185,14 +203,51 @@ TEST(KafkaSource, LatestStartSkipsWhatIsAlreadyThere) {
   EXPECT_EQ(values, std::vector<std::string>{"new"});
 }
 
-TEST(KafkaSource, UnknownTopicOrPartitionIsNamed) {
+TEST_P(KafkaSourceDataPlane, UnknownTopicOrPartitionIsNamed) {
   MockCluster cluster("present", 1);
   pipeline::SourceDefinition def = definition(cluster, "present");
-  auto source = KafkaSource::open(def);
+  auto source = open(def);
   ASSERT_TRUE(source.is_ok());
   Status status = (*source)->assign({{{"present", 5}, 10}});
   EXPECT_EQ(status.code(), StatusCode::kNotFound);
   EXPECT_NE(status.message().find("present/5"), std::string::npos) << status.to_string();
+}
+
+TEST_P(KafkaSourceDataPlane, ReadsBatchesOfEveryCompressionCodec) {
+  for (const char* codec : {"gzip", "snappy", "lz4", "zstd"}) {
+    MockCluster cluster("compressed", 2, {{"compression.codec", codec}, {"linger.ms", "5"}});
+    for (int i = 0; i < 400; ++i) cluster.produce("compressed", i % 2, "k" + std::to_string(i), std::string(50, 'a' + i % 26));
+    cluster.flush();
+    auto source = open(definition(cluster, "compressed"));
+    ASSERT_TRUE(source.is_ok()) << source.status().to_string();
+    ASSERT_TRUE((*source)->assign({}).is_ok());
+    std::vector<SourceRecord> records = read_available(**source);
+    ASSERT_EQ(records.size(), 400u) << codec;
+    std::map<int32_t, int64_t> expected_offset;
+    for (const SourceRecord& r : records) {
+      EXPECT_EQ(r.offset, expected_offset[r.source.partition]++) << codec;
+      int n = std::stoi(r.key->substr(1));
+      EXPECT_EQ(*r.value, std::string(50, 'a' + n % 26)) << codec;
+    }
+  }
+}
+
+TEST(KafkaSource, PlaintextReadsWithTheNativeFetcherAndSaslWithLibrdkafka) {
+  MockCluster cluster("auto", 1);
+  pipeline::SourceDefinition plain = definition(cluster, "auto");
+  plain.properties["security.protocol"] = "PLAINTEXT";
+  plain.properties["fetch.wait.max.ms"] = "100";
+  auto native = KafkaSource::open(plain);
+  ASSERT_TRUE(native.is_ok()) << native.status().to_string();
+  EXPECT_TRUE((*native)->uses_native_fetcher());
+  pipeline::SourceDefinition sasl = definition(cluster, "auto");
+  sasl.properties["security.protocol"] = "SASL_PLAINTEXT";
+  sasl.properties["sasl.mechanism"] = "PLAIN";
+  sasl.properties["sasl.username"] = "u";
+  sasl.properties["sasl.password"] = "p";
+  auto librdkafka = KafkaSource::open(sasl);
+  ASSERT_TRUE(librdkafka.is_ok()) << librdkafka.status().to_string();
+  EXPECT_FALSE((*librdkafka)->uses_native_fetcher());
 }
 
 TEST(KafkaSource, BadPropertyIsRefusedWithItsName) {

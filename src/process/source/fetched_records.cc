@@ -44,6 +44,17 @@ Result<PartitionRecords> read_fetched_records(const SourcePartition& partition, 
     std::sort(pending.begin(), pending.end(),
               [](const auto& a, const auto& b) { return a.first_offset < b.first_offset; });
   }
+  // One allocation for the answer's records, not a regrowth every few
+  // batches. A record takes at least a byte, which bounds what a corrupt
+  // count can reserve; compressed batches may need the vector to grow.
+  size_t expected = 0;
+  for (std::string_view bytes : batches) {
+    auto header = kafka::decode_record_batch_header(bytes);
+    if (header.is_ok() && header->records_count > 0) {
+      expected += std::min(static_cast<size_t>(header->records_count), bytes.size());
+    }
+  }
+  out.records.reserve(expected);
   size_t next_pending = 0;
   std::set<int64_t> aborting_producers;
   for (std::string_view bytes : batches) {

@@ -30,6 +30,11 @@ Result<NativeFetcherOptions> NativeFetcherOptions::from_properties(
       options.client_id = value;
       continue;
     }
+    // librdkafka lets these properties override the definition's servers too.
+    if (name == "bootstrap.servers" || name == "metadata.broker.list") {
+      options.bootstrap_servers = value;
+      continue;
+    }
     static const std::set<std::string> kNumbers = {
         "fetch.max.bytes",         "max.partition.fetch.bytes", "fetch.message.max.bytes", "fetch.wait.max.ms",
         "fetch.min.bytes",         "queued.max.messages.kbytes", "socket.timeout.ms",      "retry.backoff.ms"};

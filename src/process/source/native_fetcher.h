@@ -65,7 +65,7 @@ struct NativeFetcherOptions {
   int retry_backoff_ms = 100;
 
   // The defaults above with what it honours of librdkafka `properties`
-  // (client.id, fetch.max.bytes, max.partition.fetch.bytes or
+  // (bootstrap.servers, client.id, fetch.max.bytes, max.partition.fetch.bytes or
   // fetch.message.max.bytes, fetch.wait.max.ms, fetch.min.bytes,
   // queued.max.messages.kbytes, socket.timeout.ms, retry.backoff.ms); the
   // others are ignored. InvalidArgument for a value that is not a number.

@@ -120,6 +120,10 @@ TEST(NativeFetcher, HonoursTheFetchSettingsOfTheSourceProperties) {
   EXPECT_EQ(options->partition_max_bytes, 500);
   EXPECT_EQ(options->max_wait_ms, 300);
   EXPECT_EQ(options->queue_max_bytes, size_t{1} << 20);
+  EXPECT_EQ(options->bootstrap_servers, "b:1");
+  auto overridden = NativeFetcherOptions::from_properties("b:1", {{"bootstrap.servers", "c:2,d:3"}});
+  ASSERT_TRUE(overridden.is_ok());
+  EXPECT_EQ(overridden->bootstrap_servers, "c:2,d:3") << "as librdkafka, the property wins";
   auto bad = NativeFetcherOptions::from_properties("b:1", {{"fetch.wait.max.ms", "soon"}});
   ASSERT_FALSE(bad.is_ok());
   EXPECT_NE(bad.status().message().find("fetch.wait.max.ms=soon"), std::string::npos) << bad.status().to_string();

@@ -130,7 +130,9 @@ void NativeFetcher::Worker::run() {
       next_metadata_ = std::chrono::steady_clock::now() + backoff;
       Status refreshed = refresh_metadata();
       if (!refreshed.is_ok()) {
-        spdlog::debug("native fetcher: {}; retrying", refreshed.to_string());
+        // Said once per outage, not at every retry.
+        if (metadata_healthy_) spdlog::warn("native fetcher: {}; retrying", refreshed.to_string());
+        metadata_healthy_ = false;
         owner_.sleep_unless_stopped(backoff);
         continue;
       }
@@ -222,6 +224,7 @@ Status NativeFetcher::Worker::refresh_metadata() {
     }
     // Partitions without a leader yet: fetch the others, ask again after a backoff.
     metadata_stale_ = !complete;
+    metadata_healthy_ = true;
     return Status::ok();
   }
   return last.with_context("metadata for the native fetcher");
@@ -246,7 +249,14 @@ Result<NativeFetcher::Worker::Broker*> NativeFetcher::Worker::connect_to(int32_t
 void NativeFetcher::Worker::lost(int32_t node, const Status& why) {
   auto found = brokers_.find(node);
   if (found == brokers_.end()) return;
-  if (!why.is_ok()) spdlog::debug("native fetcher: broker {} ({}): {}", node, found->second.address, why.to_string());
+  if (!why.is_ok()) {
+    // Said once per outage; the retries that follow are quiet until the
+    // broker answers again.
+    if (found->second.healthy) {
+      spdlog::warn("native fetcher: broker {} ({}): {}; retrying", node, found->second.address, why.to_string());
+    }
+    found->second.healthy = false;
+  }
   if (found->second.connection) {
     std::lock_guard lock(connections_mutex_);
     std::erase(connections_, found->second.connection.get());
@@ -325,6 +335,8 @@ bool NativeFetcher::Worker::fetch_round() {
       lost(node, answer.status());
       continue;
     }
+    if (!broker.healthy) spdlog::info("native fetcher: broker {} ({}) answers again", node, broker.address);
+    broker.healthy = true;
     take_answer(node, *answer);
   }
   return !sent.empty();

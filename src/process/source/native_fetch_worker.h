@@ -42,6 +42,7 @@ class NativeFetcher::Worker {
     std::unique_ptr<KafkaConnection> connection;
     int16_t fetch_version = -1;
     int16_t list_offsets_version = -1;
+    bool healthy = true;  // false from a failure until its next answer (logging)
   };
 
   // One round: a Fetch to every leader with partitions to read, then their
@@ -64,6 +65,7 @@ class NativeFetcher::Worker {
   std::map<SourcePartition, Position> positions_;
   std::map<int32_t, Broker> brokers_;  // by node id, from metadata
   bool metadata_stale_ = true;
+  bool metadata_healthy_ = true;  // false from a failed refresh until one succeeds (logging)
   std::chrono::steady_clock::time_point next_metadata_{};  // refresh no sooner
   uint64_t round_ = 0;  // rotates the partitions' order in requests
 

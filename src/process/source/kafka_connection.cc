@@ -9,6 +9,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -22,7 +23,7 @@ constexpr uint32_t kMaxAnswerBytes = 1u << 30;
 
 // Connects with a deadline: a broker that is down on a routable address
 // would otherwise hold the fetch thread for the kernel's minutes.
-int connect_with_timeout(const addrinfo& ai, int timeout_ms, std::string& error) {
+int connect_with_timeout(const addrinfo& ai, int timeout_ms, const std::atomic<bool>* abandon, std::string& error) {
   int fd = ::socket(ai.ai_family, ai.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai.ai_protocol);
   if (fd < 0) {
     error = std::strerror(errno);
@@ -35,7 +36,12 @@ int connect_with_timeout(const addrinfo& ai, int timeout_ms, std::string& error)
       return -1;
     }
     pollfd p{fd, POLLOUT, 0};
-    int ready = ::poll(&p, 1, timeout_ms);
+    int ready = 0;
+    // In slices, to notice `abandon`.
+    for (int waited = 0; ready == 0 && waited < timeout_ms; waited += 100) {
+      if (abandon != nullptr && abandon->load()) break;
+      ready = ::poll(&p, 1, std::min(100, timeout_ms - waited));
+    }
     int so_error = 0;
     socklen_t length = sizeof so_error;
     if (ready <= 0 || ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &length) != 0 || so_error != 0) {
@@ -60,7 +66,8 @@ int connect_with_timeout(const addrinfo& ai, int timeout_ms, std::string& error)
 }  // namespace
 
 Result<std::unique_ptr<KafkaConnection>> KafkaConnection::connect(const std::string& address,
-                                                                  const std::string& client_id, int timeout_ms) {
+                                                                  const std::string& client_id, int timeout_ms,
+                                                                  const std::atomic<bool>* abandon) {
   auto colon = address.rfind(':');
   if (colon == std::string::npos) return Status::invalid_argument("broker address '" + address + "': expected host:port");
   std::string host = address.substr(0, colon);
@@ -74,7 +81,7 @@ Result<std::unique_ptr<KafkaConnection>> KafkaConnection::connect(const std::str
   }
   std::string last_error = "no address";
   for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
-    int fd = connect_with_timeout(*ai, timeout_ms, last_error);
+    int fd = connect_with_timeout(*ai, timeout_ms, abandon, last_error);
     if (fd >= 0) {
       ::freeaddrinfo(found);
       return std::unique_ptr<KafkaConnection>(new KafkaConnection(fd, address, client_id));

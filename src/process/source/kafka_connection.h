@@ -10,6 +10,7 @@
 // Not thread-safe, except interrupt(): one fetch thread owns it.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -23,9 +24,10 @@ namespace loch::source {
 class KafkaConnection {
  public:
   // `address` is "host:port"; `timeout_ms` bounds connecting and every send
-  // and receive.
+  // and receive. Connecting gives up early once `*abandon` turns true (a
+  // stopping fetcher need not wait for an unreachable broker).
   static Result<std::unique_ptr<KafkaConnection>> connect(const std::string& address, const std::string& client_id,
-                                                          int timeout_ms);
+                                                          int timeout_ms, const std::atomic<bool>* abandon = nullptr);
   ~KafkaConnection();
   KafkaConnection(const KafkaConnection&) = delete;
   KafkaConnection& operator=(const KafkaConnection&) = delete;

@@ -152,7 +152,7 @@ void NativeFetcher::Worker::interrupt() {
 Result<std::unique_ptr<KafkaConnection>> NativeFetcher::Worker::open_connection(const std::string& address) {
   LOCH_ASSIGN_OR_RETURN(auto connection,
                         KafkaConnection::connect(address, options_.client_id,
-                                                 options_.request_timeout_ms + options_.max_wait_ms));
+                                                 options_.request_timeout_ms + options_.max_wait_ms, &interrupted_));
   std::lock_guard lock(connections_mutex_);
   if (interrupted_) return Status::aborted("native fetcher stopping");
   connections_.push_back(connection.get());
@@ -252,7 +252,7 @@ void NativeFetcher::Worker::lost(int32_t node, const Status& why) {
   if (!why.is_ok()) {
     // Said once per outage; the retries that follow are quiet until the
     // broker answers again.
-    if (found->second.healthy) {
+    if (found->second.healthy && !interrupted_) {
       spdlog::warn("native fetcher: broker {} ({}): {}; retrying", node, found->second.address, why.to_string());
     }
     found->second.healthy = false;

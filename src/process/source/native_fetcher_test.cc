@@ -230,6 +230,17 @@ TEST(NativeFetcher, ABrokerGoingDownAndComingBackIsWaitedFor) {
   EXPECT_EQ((*fetched.records[{"visits", 0}][15].value), ("after"));
 }
 
+TEST(NativeFetcher, StoppingDoesNotWaitForABrokerThatCannotBeReached) {
+  NativeFetcherOptions options = options_for("10.255.255.1:9092");  // not routed: connecting hangs, or fails
+  options.request_timeout_ms = 30'000;
+  auto fetcher = NativeFetcher::start(options, {{{"t", 0}, 0}});
+  ASSERT_TRUE(fetcher.is_ok());
+  std::this_thread::sleep_for(200ms);
+  auto started = std::chrono::steady_clock::now();
+  fetcher->reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+}
+
 // A one-partition broker that answers ApiVersions, Metadata and Fetch with
 // loch's codecs; each Fetch is answered by `answer` (given the fetch offset).
 class ScriptedBroker {

@@ -22,8 +22,9 @@ BackgroundAppender::BackgroundAppender(std::unique_ptr<BackgroundWriter> writer,
       on_commit_(std::move(on_commit)) {}
 
 Status BackgroundAppender::add(std::string table, std::string rows_query, int64_t record_bytes, BatchReport report,
-                               Clock::time_point started) {
-  open_file_.add(std::move(table), std::move(rows_query), record_bytes, std::move(report), started);
+                               Clock::time_point started, std::shared_ptr<const void> records) {
+  open_file_.add(std::move(table), std::move(rows_query), record_bytes, std::move(report), started,
+                 std::move(records));
   // A commit that has ended is reported now, and tells the open file how
   // many bytes its rows will make.
   if (writer_->busy() && writer_->finished()) LOCH_RETURN_IF_ERROR(finish());
@@ -40,14 +41,16 @@ Status BackgroundAppender::close() {
   LOCH_RETURN_IF_ERROR(finish());
   const std::string rows_query = open_file_.rows_query();
   const std::vector<std::string> tables = open_file_.tables();
+  std::vector<std::shared_ptr<const void>> records = open_file_.records();
   pending_ = Pending{open_file_.report(), open_file_.started(), open_file_.record_bytes()};
   const Offsets next_offsets = pending_->report.next_offsets;
   open_file_.clear();
   const int64_t compact_min_files = compact_min_files_;
   DeltaAppendSink& sink = sink_;
-  writer_->submit([&sink, tables, rows_query, next_offsets,
-                   compact_min_files](sql::Connection& connection) -> Result<AppendOutcome> {
+  writer_->submit([&sink, tables, records = std::move(records), rows_query, next_offsets,
+                   compact_min_files](sql::Connection& connection) mutable -> Result<AppendOutcome> {
     auto appended = sink.append(connection, rows_query, next_offsets, false, /*rows_materialized=*/true);
+    records.clear();  // written (or failed): their memory goes before a compaction
     Status dropped = Status::ok();
     for (const std::string& table : tables) {
       Status status = connection.execute("DROP TABLE IF EXISTS " + table);

@@ -42,10 +42,11 @@ class BackgroundAppender {
                                                             OnCommit on_commit);
 
   // Adds a batch to the open file: its rows are staged in `table` (dropped
-  // once committed) and read by `rows_query`; `record_bytes` is what its
-  // records weighed. Closes the file when it is due.
+  // once committed), or read in place from `records` (released once
+  // committed), by `rows_query`; `record_bytes` is what its records
+  // weighed. Closes the file when it is due.
   Status add(std::string table, std::string rows_query, int64_t record_bytes, BatchReport report,
-             Clock::time_point started);
+             Clock::time_point started, std::shared_ptr<const void> records = nullptr);
   // Closes the open file when it is due (its age).
   Status close_if_due(Clock::time_point now);
   // Hands the open file, if any, to the writer as one commit.

@@ -19,28 +19,8 @@ void append_metadata(const SourceRecord& record, decode::ColumnBatch& out) {
   out.column(3).append_int(record.timestamp_ms * 1000);
   if (record.key) out.column(4).append_text(*record.key);
   else out.column(4).append_null();
-  if (record.headers.empty()) {
-    out.column(5).append_null();
-  } else {
-    // {"name": "value", ...}; non-UTF-8 values as base64 under {"base64": ...}.
-    std::string text = "{";
-    for (size_t i = 0; i < record.headers.size(); ++i) {
-      if (i > 0) text += ',';
-      decode::append_json_string(record.headers[i].first, text);
-      text += ':';
-      const auto& value = record.headers[i].second;
-      if (!value) {
-        text += "null";
-      } else if (decode::find_invalid_utf8(*value) == std::string_view::npos) {
-        decode::append_json_string(*value, text);
-      } else {
-        text += "{\"base64\":\"";
-        decode::append_base64(*value, text);
-        text += "\"}";
-      }
-    }
-    out.column(5).append_text(text + "}");
-  }
+  if (record.headers.empty()) out.column(5).append_null();
+  else out.column(5).append_text(headers_json(record));
 }
 
 Result<std::vector<decode::ColumnSpec>> declared_columns(const pipeline::FormatDefinition& format) {
@@ -288,6 +268,26 @@ class RegistryFormat final : public RecordFormat {
 bool is_registry_format(pipeline::RecordFormat format) {
   return format == pipeline::RecordFormat::kAvro || format == pipeline::RecordFormat::kJsonSchema ||
          format == pipeline::RecordFormat::kProtobuf;
+}
+
+std::string headers_json(const SourceRecord& record) {
+  std::string text = "{";
+  for (size_t i = 0; i < record.headers.size(); ++i) {
+    if (i > 0) text += ',';
+    decode::append_json_string(record.headers[i].first, text);
+    text += ':';
+    const auto& value = record.headers[i].second;
+    if (!value) {
+      text += "null";
+    } else if (decode::find_invalid_utf8(*value) == std::string_view::npos) {
+      decode::append_json_string(*value, text);
+    } else {
+      text += "{\"base64\":\"";
+      decode::append_base64(*value, text);
+      text += "\"}";
+    }
+  }
+  return text + "}";
 }
 
 std::vector<decode::ColumnSpec> metadata_columns() {

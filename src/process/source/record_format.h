@@ -59,6 +59,10 @@ bool is_registry_format(pipeline::RecordFormat format);
 // The six metadata columns.
 std::vector<decode::ColumnSpec> metadata_columns();
 
+// The _headers column of a record with headers: {"name": "value", ...}, a
+// null header as null, a value that is not UTF-8 as {"base64": "..."}.
+std::string headers_json(const SourceRecord& record);
+
 // Splits one CSV line (RFC 4180: "" inside quotes is a quote) into fields;
 // `quoted` tells which were quoted. Corruption for an unclosed quote.
 Status split_csv_line(std::string_view line, char delimiter, std::vector<std::string>& fields,

@@ -1,0 +1,111 @@
+#include "process/runner/raw_record_scan.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "process/runner/staging_tables.h"
+#include "process/source/record_format.h"
+#include "store/sql/database.h"
+
+namespace loch::runner {
+namespace {
+
+class RawRecordScanTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    database_ = std::move(sql::Database::open(":memory:")).value();
+    connection_ = std::make_unique<sql::Connection>(std::move(database_->connect()).value());
+    ASSERT_TRUE(connection_->execute("SET TimeZone = 'UTC'").is_ok());
+    ASSERT_TRUE(register_raw_record_scan(*connection_).is_ok());
+  }
+
+  // The first column of the first row of `sql`, as text.
+  std::string text_of(const std::string& sql) {
+    auto result = connection_->query("SELECT CAST((" + sql + ") AS VARCHAR)");
+    if (!result.is_ok()) return "error: " + result.status().to_string();
+    auto chunk = std::move(result->next_chunk()).value();
+    if (!chunk || chunk->size() == 0) return "no rows";
+    return chunk->column(0).is_valid(0) ? std::string(chunk->column(0).string_at(0)) : "NULL";
+  }
+
+  std::unique_ptr<sql::Database> database_;
+  std::unique_ptr<sql::Connection> connection_;
+};
+
+// Records of every shape: null and binary keys, no headers, headers with a
+// null and a non-UTF-8 value, tombstones, values longer than DuckDB inlines.
+std::vector<source::SourceRecord> assorted_records(int count) {
+  std::vector<source::SourceRecord> records;
+  for (int i = 0; i < count; ++i) {
+    source::SourceRecord record;
+    record.source = {i % 2 ? "shop.clicks" : "a.much.longer.topic.name", i % 3};
+    record.offset = 1000 + i;
+    record.timestamp_ms = 1767225600000LL + i;
+    if (i % 5 != 0) record.key = i % 7 ? "customer-" + std::to_string(i) : std::string("\0\xfe", 2);
+    if (i % 11 != 0) record.value = "{\"click\":" + std::to_string(i) + ",\"page\":\"/products/" + std::to_string(i) + "\"}";
+    if (i % 4 == 1) record.headers.emplace_back("trace", "t-" + std::to_string(i));
+    if (i % 8 == 1) record.headers.emplace_back("empty", std::nullopt);
+    if (i % 16 == 1) record.headers.emplace_back("bin", std::string("\xff\x00", 2));
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
+TEST_F(RawRecordScanTest, RowsEqualTheRawFormatStagedRowByRow) {
+  constexpr int kRecords = 5000;  // more than two DuckDB vectors of 2,048
+  std::vector<source::SourceRecord> records = assorted_records(kRecords);
+
+  // What staging makes of them: decoded by the raw format, appended to batch_all.
+  pipeline::FormatDefinition raw;
+  raw.type = pipeline::RecordFormat::kRaw;
+  auto format = std::move(source::make_record_format(raw)).value();
+  decode::ColumnBatch columns;
+  for (const auto& record : records) ASSERT_TRUE(format->decode(record, columns).is_ok());
+  ASSERT_TRUE(stage_records(*connection_, format->columns(), columns).is_ok());
+
+  auto published = publish_records(std::move(records));
+  ASSERT_TRUE(connection_->execute("CREATE TABLE scanned AS " + published->rows_query()).is_ok());
+  EXPECT_EQ(text_of("SELECT count(*) FROM scanned"), std::to_string(kRecords));
+  // The same rows, and the same column names and types.
+  EXPECT_EQ(text_of("SELECT count(*) FROM (SELECT * FROM scanned EXCEPT ALL SELECT * FROM batch_all)"), "0");
+  EXPECT_EQ(text_of("SELECT count(*) FROM (SELECT * FROM batch_all EXCEPT ALL SELECT * FROM scanned)"), "0");
+  EXPECT_EQ(text_of("SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) "
+                    "FROM information_schema.columns WHERE table_name = 'scanned'"),
+            text_of("SELECT string_agg(column_name || ' ' || data_type, ', ' ORDER BY ordinal_position) "
+                    "FROM information_schema.columns WHERE table_name = 'batch_all'"));
+  // In record order, nulls where the records have none.
+  EXPECT_EQ(text_of("SELECT string_agg(CAST(_offset AS VARCHAR), ',') FROM (SELECT _offset FROM scanned LIMIT 3)"),
+            "1000,1001,1002");
+  EXPECT_EQ(text_of("SELECT count(*) FROM scanned WHERE value IS NULL"), std::to_string((kRecords + 10) / 11));
+  EXPECT_EQ(text_of("SELECT _headers FROM scanned WHERE _offset = 1017"),
+            "{\"trace\":\"t-17\",\"empty\":null,\"bin\":{\"base64\":\"/wA=\"}}");
+}
+
+TEST_F(RawRecordScanTest, AQueryOfSomeColumnsReadsOnlyThose) {
+  auto published = publish_records(assorted_records(3000));
+  EXPECT_EQ(text_of("SELECT count(DISTINCT _partition) FROM (" + published->rows_query() + ")"), "3");
+  EXPECT_EQ(text_of("SELECT max(_offset) FROM loch_raw_records(" + std::to_string(published->id()) + ")"), "3999");
+}
+
+TEST_F(RawRecordScanTest, RecordsAreGoneOnceTheirLastHandleIs) {
+  std::string query;
+  {
+    auto published = publish_records(assorted_records(10));
+    query = published->rows_query();
+    EXPECT_EQ(text_of("SELECT count(*) FROM (" + query + ")"), "10");
+  }
+  EXPECT_NE(text_of("SELECT count(*) FROM (" + query + ")").find("they exist only until written"), std::string::npos);
+}
+
+TEST_F(RawRecordScanTest, RegisteringTwiceOnADatabaseIsFine) {
+  auto second = std::move(database_->connect()).value();
+  EXPECT_TRUE(register_raw_record_scan(second).is_ok());
+  auto published = publish_records(assorted_records(5));
+  // Another connection of the database sees the function and the records.
+  auto result = second.query("SELECT count(*) FROM (" + published->rows_query() + ")");
+  ASSERT_TRUE(result.is_ok()) << result.status().to_string();
+}
+
+}  // namespace
+}  // namespace loch::runner

@@ -4,6 +4,23 @@
 #include <thread>
 
 namespace loch::runner {
+namespace {
+
+// Runs `work` with DuckDB's threads at one per core, then back to one fewer
+// (the pipeline thread's share, start_background_appender). The setting is
+// the pipeline's own database's.
+template <typename Work>
+auto with_every_core(sql::Connection& connection, Work work) -> decltype(work()) {
+  const unsigned cores = std::max(2u, std::thread::hardware_concurrency());
+  LOCH_RETURN_IF_ERROR(connection.execute("SET threads = " + std::to_string(cores)));
+  auto result = work();
+  Status restored = connection.execute("SET threads = " + std::to_string(cores - 1));
+  if (!result.is_ok()) return result;
+  if (!restored.is_ok()) return restored;
+  return result;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<BackgroundAppender>> BackgroundAppender::start(sql::Database& database, DeltaAppendSink& sink,
                                                                       FileClosePolicy policy, int64_t compact_min_files,
@@ -36,7 +53,7 @@ Status BackgroundAppender::close_if_due(Clock::time_point now) {
   return close();
 }
 
-Status BackgroundAppender::close() {
+Status BackgroundAppender::close(bool last) {
   if (open_file_.empty()) return Status::ok();
   LOCH_RETURN_IF_ERROR(finish());
   const std::string rows_query = open_file_.rows_query();
@@ -47,9 +64,12 @@ Status BackgroundAppender::close() {
   open_file_.clear();
   const int64_t compact_min_files = compact_min_files_;
   DeltaAppendSink& sink = sink_;
-  writer_->submit([&sink, tables, records = std::move(records), rows_query, next_offsets,
-                   compact_min_files](sql::Connection& connection) mutable -> Result<AppendOutcome> {
-    auto appended = sink.append(connection, rows_query, next_offsets, false, /*rows_materialized=*/true);
+  writer_->submit([&sink, tables, records = std::move(records), rows_query, next_offsets, compact_min_files,
+                   last](sql::Connection& connection) mutable -> Result<AppendOutcome> {
+    auto appended = last ? with_every_core(connection, [&] {
+      return sink.append(connection, rows_query, next_offsets, false, /*rows_materialized=*/true);
+    })
+                         : sink.append(connection, rows_query, next_offsets, false, /*rows_materialized=*/true);
     records.clear();  // written (or failed): their memory goes before a compaction
     Status dropped = Status::ok();
     for (const std::string& table : tables) {
@@ -63,15 +83,10 @@ Status BackgroundAppender::close() {
     if (!DeltaAppendSink::has_small_files_to_compact(outcome, compact_min_files)) return outcome;
     // It rewrites every small file while the pipeline thread, done staging
     // the next batch, soon only waits for it (and at the end of an
-    // available-now run it is all that is left): it gets every core, and the
-    // setting goes back after. Measured on 2 cores, 2.5M bronze rows:
-    // 1.16-1.27 -> 0.70-0.80 s.
-    const unsigned cores = std::max(2u, std::thread::hardware_concurrency());
-    LOCH_RETURN_IF_ERROR(connection.execute("SET threads = " + std::to_string(cores)));
-    auto compacted = sink.compact_small_files(connection, compact_min_files);
-    Status restored = connection.execute("SET threads = " + std::to_string(cores - 1));
+    // available-now run it is all that is left): it gets every core.
+    // Measured on 2 cores, 2.5M bronze rows: 1.16-1.27 -> 0.70-0.80 s.
+    auto compacted = with_every_core(connection, [&] { return sink.compact_small_files(connection, compact_min_files); });
     if (!compacted.is_ok()) return compacted.status();
-    if (!restored.is_ok()) return restored;
     if (*compacted) outcome.version = **compacted;
     return outcome;
   });

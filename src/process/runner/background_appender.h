@@ -49,8 +49,10 @@ class BackgroundAppender {
              Clock::time_point started, std::shared_ptr<const void> records = nullptr);
   // Closes the open file when it is due (its age).
   Status close_if_due(Clock::time_point now);
-  // Hands the open file, if any, to the writer as one commit.
-  Status close();
+  // Hands the open file, if any, to the writer as one commit. `last`: the
+  // run's last one, with nothing left for the pipeline thread to do: the
+  // writer gets every core.
+  Status close(bool last = false);
   // Waits for the commit in flight, if any, and reports it.
   Status finish();
 

@@ -508,7 +508,7 @@ Status PipelineRun::run() {
   }
   if (!appender_) return Status::ok();
   // The rows read so far commit, also when a stop was requested.
-  LOCH_RETURN_IF_ERROR(in_context(appender_->close()));
+  LOCH_RETURN_IF_ERROR(in_context(appender_->close(/*last=*/true)));
   return in_context(appender_->finish());
 }
 

@@ -3,6 +3,7 @@
 #include <duckdb.h>
 
 #include <algorithm>
+#include <atomic>
 #include <mutex>
 #include <unordered_map>
 
@@ -43,7 +44,7 @@ enum Column : idx_t { kTopic, kPartition, kOffset, kTimestamp, kKey, kHeaders, k
 
 struct ScanState {
   std::vector<idx_t> columns;  // the columns the query reads (projection pushdown)
-  size_t next = 0;
+  std::atomic<size_t> next{0};  // the first record no thread has taken yet
 };
 
 template <typename T>
@@ -80,8 +81,11 @@ void bind(duckdb_bind_info info) {
 }
 
 void init(duckdb_init_info info) {
-  // The rows come out in record order, from one thread.
-  duckdb_init_set_max_threads(info, 1);
+  // Threads take a vector's worth of records at a time: a big batch is read
+  // by as many threads as the writer is given (the rows of a Delta file have
+  // no order; each thread's rows stay in record order).
+  const Records& records = *static_cast<BindData*>(duckdb_init_get_bind_data(info))->records;
+  duckdb_init_set_max_threads(info, std::max<idx_t>(1, records.size() / (duckdb_vector_size() * 16)));
   auto* state = new ScanState;
   for (idx_t i = 0; i < duckdb_init_get_column_count(info); ++i) state->columns.push_back(duckdb_init_get_column_index(info, i));
   duckdb_init_set_init_data(info, state, destroy<ScanState>);
@@ -126,11 +130,11 @@ void fill(duckdb_vector vector, idx_t column, const Records& records, size_t fir
 void scan(duckdb_function_info info, duckdb_data_chunk output) {
   const Records& records = *static_cast<BindData*>(duckdb_function_get_bind_data(info))->records;
   ScanState& state = *static_cast<ScanState*>(duckdb_function_get_init_data(info));
-  const size_t count = std::min<size_t>(duckdb_vector_size(), records.size() - state.next);
+  const size_t first = std::min(state.next.fetch_add(duckdb_vector_size()), records.size());
+  const size_t count = std::min<size_t>(duckdb_vector_size(), records.size() - first);
   for (size_t i = 0; i < state.columns.size(); ++i) {
-    fill(duckdb_data_chunk_get_vector(output, i), state.columns[i], records, state.next, count);
+    fill(duckdb_data_chunk_get_vector(output, i), state.columns[i], records, first, count);
   }
-  state.next += count;
   duckdb_data_chunk_set_size(output, count);
 }
 

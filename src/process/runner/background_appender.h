@@ -11,6 +11,12 @@
 // commit before the main table's earlier one, which is harmless as it skips
 // rows before its own offsets.
 //
+// Records read in place (raw_record_scan.h, add_records) in files kept open
+// across batches are streamed: the file's write starts with its first batch
+// and reads each batch as it is added, so that when the file closes only its
+// tail and the commit are left (the commit still carries the last batch's
+// offsets, and nothing of the file is in the table before it).
+//
 // Each commit is reported through `on_commit` once the pipeline thread
 // collects it (add, close and finish do), with its rows, version and
 // duration filled in. Threading: every method is for the pipeline thread.
@@ -22,10 +28,12 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "process/runner/background_writer.h"
 #include "process/runner/delta_append_sink.h"
 #include "process/runner/open_file.h"
+#include "process/runner/raw_record_scan.h"
 
 namespace loch::runner {
 
@@ -41,18 +49,23 @@ class BackgroundAppender {
                                                             FileClosePolicy policy, int64_t compact_min_files,
                                                             OnCommit on_commit);
 
+  // A file still open is not committed, and its write is stopped.
+  ~BackgroundAppender();
+
   // Adds a batch to the open file: its rows are staged in `table` (dropped
-  // once committed), or read in place from `records` (released once
-  // committed), by `rows_query`; `record_bytes` is what its records
-  // weighed. Closes the file when it is due.
+  // once committed) and read by `rows_query`; `record_bytes` is what its
+  // records weighed. Closes the file when it is due.
   Status add(std::string table, std::string rows_query, int64_t record_bytes, BatchReport report,
-             Clock::time_point started, std::shared_ptr<const void> records = nullptr);
+             Clock::time_point started);
+  // Adds a batch of records written as they are (raw_record_scan.h), read
+  // at `read_at_ms`; `ingestion_columns`: with bronze's _ingested_at and
+  // _ingested_date. Closes the file when it is due.
+  Status add_records(std::vector<source::SourceRecord> records, int64_t read_at_ms, bool ingestion_columns,
+                     int64_t record_bytes, BatchReport report, Clock::time_point started);
   // Closes the open file when it is due (its age).
   Status close_if_due(Clock::time_point now);
-  // Hands the open file, if any, to the writer as one commit. `last`: the
-  // run's last one, with nothing left for the pipeline thread to do: the
-  // writer gets every core.
-  Status close(bool last = false);
+  // Hands the open file, if any, to the writer as one commit.
+  Status close();
   // Waits for the commit in flight, if any, and reports it.
   Status finish();
 
@@ -64,6 +77,16 @@ class BackgroundAppender {
   BackgroundAppender(std::unique_ptr<BackgroundWriter> writer, DeltaAppendSink& sink, FileClosePolicy policy,
                      int64_t compact_min_files, OnCommit on_commit);
 
+  // A file whose rows stream to the writer while it is open.
+  struct StreamedFile {
+    std::shared_ptr<RecordStream> stream;
+    Offsets next_offsets;  // set by the pipeline thread before the stream ends
+  };
+
+  Status after_add();
+  Status open_streamed_file(bool ingestion_columns);
+  Status close_streamed_file();
+
   // The batches of the commit in flight.
   struct Pending {
     BatchReport report;
@@ -73,7 +96,9 @@ class BackgroundAppender {
 
   std::unique_ptr<BackgroundWriter> writer_;
   DeltaAppendSink& sink_;
+  FileClosePolicy policy_;
   OpenFile open_file_;
+  std::shared_ptr<StreamedFile> streamed_;  // the open file, when streamed
   int64_t compact_min_files_;
   OnCommit on_commit_;
   std::optional<Pending> pending_;

@@ -51,6 +51,36 @@ class BackgroundAppenderTest : public ::testing::Test {
     return appender.add(table, "SELECT * FROM " + table, 100 * (last - first), report, BackgroundAppender::Clock::now());
   }
 
+  // Adds batch `number` as records read in place: clicks/0 offsets [first, last).
+  Status add_records(BackgroundAppender& appender, int64_t number, int first, int last) {
+    std::vector<source::SourceRecord> records;
+    for (int i = first; i < last; ++i) {
+      source::SourceRecord record;
+      record.source = {"clicks", 0};
+      record.offset = i;
+      record.value = "v" + std::to_string(i);
+      records.push_back(std::move(record));
+    }
+    BatchReport report;
+    report.pipeline = "bronze_clicks";
+    report.batch = number;
+    report.records = last - first;
+    report.next_offsets[{"clicks", 0}] = last;
+    return appender.add_records(std::move(records), 1767225600000 + number, true, 100 * (last - first), report,
+                                BackgroundAppender::Clock::now());
+  }
+
+  // The rows in the table's data files (read back, not from the stats).
+  int64_t rows_in_table() {
+    auto table = delta::Snapshot::load(root_, *connection_);
+    if (!table.is_ok()) return -1;
+    std::string files;
+    for (const auto& file : table->files()) files += (files.empty() ? "'" : ", '") + (root_ / file.add.path).string() + "'";
+    auto rows = connection_->query("SELECT count(*)::BIGINT FROM read_parquet([" + files + "])");
+    if (!rows.is_ok()) return -1;
+    return std::move(rows->next_chunk()).value()->column(0).values<int64_t>()[0];
+  }
+
   int64_t commits() {
     int64_t n = 0;
     for (const auto& entry : fs::directory_iterator(root_ / "_delta_log")) n += entry.path().extension() == ".json";
@@ -107,6 +137,57 @@ TEST_F(BackgroundAppenderTest, AnOpenFileCommitsItsBatchesOnceWithTheLastOffsets
   ASSERT_TRUE(appender->close().is_ok());
   ASSERT_TRUE(appender->finish().is_ok());
   EXPECT_EQ(commits(), 1);
+}
+
+TEST_F(BackgroundAppenderTest, RecordsInPlaceStreamToAnOpenFileThatCommitsOnceWithTheLastOffsets) {
+  ASSERT_TRUE(register_raw_record_scan(*connection_).is_ok());
+  auto appender = start(1h);
+  ASSERT_TRUE(add_records(*appender, 1, 0, 3000).is_ok());
+  ASSERT_TRUE(add_records(*appender, 2, 3000, 3005).is_ok());
+  ASSERT_TRUE(add_records(*appender, 3, 3005, 7000).is_ok());
+  ASSERT_TRUE(appender->finish().is_ok()) << "a file being written is not a commit to wait for";
+  EXPECT_FALSE(fs::exists(root_ / "_delta_log" / "00000000000000000000.json")) << "nothing commits before the file closes";
+  ASSERT_TRUE(appender->close().is_ok());
+  ASSERT_TRUE(appender->finish().is_ok());
+  ASSERT_EQ(reports_.size(), 1u);
+  EXPECT_EQ(reports_[0].batch, 3);
+  EXPECT_EQ(reports_[0].records, 7000);
+  EXPECT_EQ(reports_[0].rows, 7000);
+  EXPECT_EQ(commits(), 1);
+  EXPECT_EQ(rows_in_table(), 7000);
+  EXPECT_EQ(sink_->committed_offsets(*connection_).value().at({"clicks", 0}), 7000);
+  // The next file is a stream of its own, committed after the first.
+  ASSERT_TRUE(add_records(*appender, 4, 7000, 7010).is_ok());
+  ASSERT_TRUE(appender->close().is_ok());
+  ASSERT_TRUE(appender->finish().is_ok());
+  EXPECT_EQ(commits(), 2);
+  EXPECT_EQ(rows_in_table(), 7010);
+  EXPECT_EQ(sink_->committed_offsets(*connection_).value().at({"clicks", 0}), 7010);
+}
+
+TEST_F(BackgroundAppenderTest, AStreamedFileLeftOpenCommitsNothing) {
+  ASSERT_TRUE(register_raw_record_scan(*connection_).is_ok());
+  {
+    auto appender = start(1h);
+    ASSERT_TRUE(add_records(*appender, 1, 0, 100).is_ok());
+    ASSERT_TRUE(add_records(*appender, 2, 100, 200).is_ok());
+    // Destroyed with the file open (the pipeline failed or was stopped hard):
+    // the write waiting for more records ends, and the destructor returns.
+  }
+  EXPECT_TRUE(reports_.empty());
+  EXPECT_FALSE(fs::exists(root_ / "_delta_log" / "00000000000000000000.json"));
+}
+
+TEST_F(BackgroundAppenderTest, RecordsInPlaceWithoutAnAgeAreACommitEachBatch) {
+  ASSERT_TRUE(register_raw_record_scan(*connection_).is_ok());
+  auto appender = start(0ms);
+  ASSERT_TRUE(add_records(*appender, 1, 0, 10).is_ok());
+  ASSERT_TRUE(add_records(*appender, 2, 10, 30).is_ok());
+  ASSERT_TRUE(appender->finish().is_ok());
+  ASSERT_EQ(reports_.size(), 2u);
+  EXPECT_EQ(reports_[1].rows, 20);
+  EXPECT_EQ(commits(), 2);
+  EXPECT_EQ(rows_in_table(), 30);
 }
 
 }  // namespace

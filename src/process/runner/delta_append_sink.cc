@@ -120,6 +120,29 @@ Result<int64_t> DeltaAppendSink::version(sql::Connection& connection) const {
 Result<AppendOutcome> DeltaAppendSink::append(sql::Connection& connection, const std::string& query,
                                               const Offsets& next_offsets, bool skip_committed_rows,
                                               bool rows_materialized) {
+  return write_and_commit(connection, query, [&] { return next_offsets; }, true, skip_committed_rows, rows_materialized);
+}
+
+Result<AppendOutcome> DeltaAppendSink::append_streamed(sql::Connection& connection, const std::string& query,
+                                                       const std::function<Offsets()>& next_offsets) {
+  return write_and_commit(connection, query, next_offsets, false, false, false);
+}
+
+Result<AppendOutcome> DeltaAppendSink::write_and_commit(sql::Connection& connection, const std::string& query,
+                                                        const std::function<Offsets()>& next_offsets_of,
+                                                        bool offsets_known, bool skip_committed_rows,
+                                                        bool rows_materialized) {
+  // Every offset committed already (a batch written twice): nothing to do.
+  auto all_committed = [](const Offsets& committed, const Offsets& next) {
+    if (next.empty()) return false;
+    for (const auto& [partition, offset] : next) {
+      auto it = committed.find(partition);
+      if (it == committed.end() || it->second < offset) return false;
+    }
+    return true;
+  };
+  Offsets next_offsets;
+  if (offsets_known) next_offsets = next_offsets_of();
   std::error_code ec;
   fs::create_directories(table_.root, ec);
   if (ec) return Status::io_error("sink " + table_.display_name + ": cannot create " + table_.root.string() + ": " + ec.message());
@@ -129,12 +152,7 @@ Result<AppendOutcome> DeltaAppendSink::append(sql::Connection& connection, const
   Offsets committed;
   if (const delta::Snapshot* snapshot = txn.read_snapshot()) {
     LOCH_ASSIGN_OR_RETURN(committed, offsets_of(*snapshot, pipeline_));
-    bool all_committed = !next_offsets.empty();
-    for (const auto& [partition, next] : next_offsets) {
-      auto it = committed.find(partition);
-      if (it == committed.end() || it->second < next) all_committed = false;
-    }
-    if (all_committed) return AppendOutcome{true, txn.read_version(), 0, 0};
+    if (offsets_known && all_committed(committed, next_offsets)) return AppendOutcome{true, txn.read_version(), 0, 0};
   }
   std::vector<std::pair<std::string, std::string>> columns;
   LOCH_ASSIGN_OR_RETURN(std::string rows_query,
@@ -153,6 +171,12 @@ Result<AppendOutcome> DeltaAppendSink::append(sql::Connection& connection, const
   write_options.dictionary_size_limit = table_.dictionary_size_limit;
   auto adds = delta::write_data_files(connection, table_.root, metadata, rows_query, write_options);
   if (!adds.is_ok()) return adds.status().with_context("sink " + table_.display_name);
+  if (!offsets_known) {
+    // Streamed rows have ended: their offsets are known now. Files written
+    // for offsets committed already stay out of the log (VACUUM removes them).
+    next_offsets = next_offsets_of();
+    if (all_committed(committed, next_offsets)) return AppendOutcome{true, txn.read_version(), 0, 0};
+  }
   AppendOutcome outcome;
   LOCH_ASSIGN_OR_RETURN(int64_t target, delta::target_file_size(metadata));
   // Small files per partition after this commit (the same notion of small as

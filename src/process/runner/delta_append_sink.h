@@ -20,6 +20,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -77,6 +78,12 @@ class DeltaAppendSink {
   // partitioned write (delta::DataWriteOptions::probe_single_partition).
   Result<AppendOutcome> append(sql::Connection& connection, const std::string& query, const Offsets& next_offsets,
                                bool skip_committed_rows = false, bool rows_materialized = false);
+  // As append, for rows streamed to the writer while they are read
+  // (raw_record_scan.h's RecordStream): their offsets are known only once
+  // the rows have ended, so `next_offsets` is asked after the files are
+  // written, and only then is a stream of committed offsets recognised.
+  Result<AppendOutcome> append_streamed(sql::Connection& connection, const std::string& query,
+                                        const std::function<Offsets()>& next_offsets);
 
   // Small files (doc/pipelines.md "Bronze file sizes"): each micro-batch
   // adds at least one file per partition it touches. True when a partition
@@ -97,6 +104,12 @@ class DeltaAppendSink {
   const SinkTable& table() const { return table_; }
 
  private:
+  // Both appends: `next_offsets` asked before writing when `offsets_known`,
+  // else after.
+  Result<AppendOutcome> write_and_commit(sql::Connection& connection, const std::string& query,
+                                         const std::function<Offsets()>& next_offsets, bool offsets_known,
+                                         bool skip_committed_rows, bool rows_materialized);
+
   SinkTable table_;
   std::string pipeline_;
 };

@@ -508,7 +508,7 @@ Status PipelineRun::run() {
   }
   if (!appender_) return Status::ok();
   // The rows read so far commit, also when a stop was requested.
-  LOCH_RETURN_IF_ERROR(in_context(appender_->close(/*last=*/true)));
+  LOCH_RETURN_IF_ERROR(in_context(appender_->close()));
   return in_context(appender_->finish());
 }
 
@@ -545,11 +545,12 @@ Status PipelineRun::commit_in_background(const source::MicroBatch& batch, BatchR
 
 Status PipelineRun::commit_in_place(source::MicroBatch& batch, BatchReport report) {
   const int64_t bytes = record_bytes(batch.records);
-  std::shared_ptr<PublishedRecords> records = publish_records(std::move(batch.records));
-  batch.records.clear();
   // Ingestion time is when the batch was read, also when its file commits later.
-  std::string rows_query = with_ingestion_columns(records->rows_query());
-  return in_context(appender_->add("", std::move(rows_query), bytes, std::move(report), batch_started_, std::move(records)));
+  const bool bronze = definition_.sink.zone == "bronze";
+  Status added = appender_->add_records(std::move(batch.records), wall_clock_ms(), bronze, bytes, std::move(report),
+                                        batch_started_);
+  batch.records.clear();
+  return in_context(added);
 }
 
 // A commit of the appender has ended.

@@ -3,8 +3,6 @@
 #include <duckdb.h>
 
 #include <algorithm>
-#include <atomic>
-#include <mutex>
 #include <unordered_map>
 
 #include "process/source/record_format.h"
@@ -13,13 +11,13 @@ namespace loch::runner {
 namespace {
 
 constexpr const char* kFunctionName = "loch_raw_records";
-using Records = std::vector<source::SourceRecord>;
+constexpr int64_t kMsPerDay = 86'400'000;
 
-// The published batches of this process, by id: the function is registered
-// once per DuckDB database and finds its records through its argument.
+// The open streams of this process, by id: the function is registered once
+// per DuckDB database and finds its stream through its argument.
 struct Registry {
   std::mutex mutex;
-  std::unordered_map<int64_t, std::shared_ptr<const Records>> batches;
+  std::unordered_map<int64_t, std::weak_ptr<RecordStream>> streams;
   int64_t next_id = 1;
 };
 
@@ -28,23 +26,25 @@ Registry& registry() {
   return instance;
 }
 
-std::shared_ptr<const Records> find_records(int64_t id) {
-  Registry& published = registry();
-  std::lock_guard lock(published.mutex);
-  auto it = published.batches.find(id);
-  return it == published.batches.end() ? nullptr : it->second;
+std::shared_ptr<RecordStream> find_stream(int64_t id) {
+  Registry& open = registry();
+  std::lock_guard lock(open.mutex);
+  auto it = open.streams.find(id);
+  return it == open.streams.end() ? nullptr : it->second.lock();
 }
 
 struct BindData {
-  std::shared_ptr<const Records> records;
+  std::shared_ptr<RecordStream> stream;
 };
 
 // The columns, in the order bind declares them.
-enum Column : idx_t { kTopic, kPartition, kOffset, kTimestamp, kKey, kHeaders, kValue };
+enum Column : idx_t { kTopic, kPartition, kOffset, kTimestamp, kKey, kHeaders, kValue, kIngestedAt, kIngestedDate };
 
 struct ScanState {
   std::vector<idx_t> columns;  // the columns the query reads (projection pushdown)
-  std::atomic<size_t> next{0};  // the first record no thread has taken yet
+  size_t batch_index = 0;      // the batch being read
+  std::shared_ptr<const RecordStream::Batch> batch;
+  size_t next = 0;             // its first record not read yet
 };
 
 template <typename T>
@@ -62,8 +62,8 @@ void bind(duckdb_bind_info info) {
   duckdb_value argument = duckdb_bind_get_parameter(info, 0);
   const int64_t id = duckdb_get_int64(argument);
   duckdb_destroy_value(&argument);
-  auto records = find_records(id);
-  if (!records) {
+  auto stream = find_stream(id);
+  if (!stream) {
     const std::string message =
         std::string(kFunctionName) + ": no records " + std::to_string(id) + " (they exist only until written)";
     duckdb_bind_set_error(info, message.c_str());
@@ -76,16 +76,16 @@ void bind(duckdb_bind_info info) {
   add_column(info, "_key", DUCKDB_TYPE_BLOB);
   add_column(info, "_headers", DUCKDB_TYPE_VARCHAR);
   add_column(info, "value", DUCKDB_TYPE_BLOB);
-  duckdb_bind_set_cardinality(info, records->size(), true);
-  duckdb_bind_set_bind_data(info, new BindData{std::move(records)}, destroy<BindData>);
+  if (stream->ingestion_columns()) {
+    add_column(info, "_ingested_at", DUCKDB_TYPE_TIMESTAMP_TZ);
+    add_column(info, "_ingested_date", DUCKDB_TYPE_DATE);
+  }
+  duckdb_bind_set_bind_data(info, new BindData{std::move(stream)}, destroy<BindData>);
 }
 
 void init(duckdb_init_info info) {
-  // Threads take a vector's worth of records at a time: a big batch is read
-  // by as many threads as the writer is given (the rows of a Delta file have
-  // no order; each thread's rows stay in record order).
-  const Records& records = *static_cast<BindData*>(duckdb_init_get_bind_data(info))->records;
-  duckdb_init_set_max_threads(info, std::max<idx_t>(1, records.size() / (duckdb_vector_size() * 16)));
+  // One thread, which reads the batches in order as they come.
+  duckdb_init_set_max_threads(info, 1);
   auto* state = new ScanState;
   for (idx_t i = 0; i < duckdb_init_get_column_count(info); ++i) state->columns.push_back(duckdb_init_get_column_index(info, i));
   duckdb_init_set_init_data(info, state, destroy<ScanState>);
@@ -104,12 +104,12 @@ void set_bytes(duckdb_vector vector, uint64_t*& validity, size_t row, const std:
   duckdb_validity_set_row_invalid(validity, row);
 }
 
-// Fills `vector` with `column` of records [first, first + count).
-void fill(duckdb_vector vector, idx_t column, const Records& records, size_t first, size_t count) {
+// Fills `vector` with `column` of the batch's records [first, first + count).
+void fill(duckdb_vector vector, idx_t column, const RecordStream::Batch& batch, size_t first, size_t count) {
   void* data = duckdb_vector_get_data(vector);
   uint64_t* validity = nullptr;
   for (size_t row = 0; row < count; ++row) {
-    const source::SourceRecord& record = records[first + row];
+    const source::SourceRecord& record = batch.records[first + row];
     switch (column) {
       case kTopic:
         duckdb_vector_assign_string_element_len(vector, row, record.source.topic.data(), record.source.topic.size());
@@ -123,40 +123,97 @@ void fill(duckdb_vector vector, idx_t column, const Records& records, size_t fir
                   record.headers.empty() ? std::nullopt : std::optional<std::string>(source::headers_json(record)));
         break;
       case kValue: set_bytes(vector, validity, row, record.value); break;
+      case kIngestedAt: static_cast<int64_t*>(data)[row] = batch.read_at_ms * 1000; break;
+      case kIngestedDate:
+        // Days since 1970-01-01, rounded down (a date before it is negative).
+        static_cast<int32_t*>(data)[row] =
+            static_cast<int32_t>(batch.read_at_ms / kMsPerDay - (batch.read_at_ms % kMsPerDay < 0 ? 1 : 0));
+        break;
     }
   }
 }
 
 void scan(duckdb_function_info info, duckdb_data_chunk output) {
-  const Records& records = *static_cast<BindData*>(duckdb_function_get_bind_data(info))->records;
+  RecordStream& stream = *static_cast<BindData*>(duckdb_function_get_bind_data(info))->stream;
   ScanState& state = *static_cast<ScanState*>(duckdb_function_get_init_data(info));
-  const size_t first = std::min(state.next.fetch_add(duckdb_vector_size()), records.size());
-  const size_t count = std::min<size_t>(duckdb_vector_size(), records.size() - first);
-  for (size_t i = 0; i < state.columns.size(); ++i) {
-    fill(duckdb_data_chunk_get_vector(output, i), state.columns[i], records, first, count);
+  // The next batch with records left, waiting for it if need be.
+  while (!state.batch || state.next == state.batch->records.size()) {
+    if (state.batch) ++state.batch_index;
+    std::string reason;
+    state.batch = stream.wait_for(state.batch_index, reason);
+    state.next = 0;
+    if (!reason.empty()) {
+      duckdb_function_set_error(info, reason.c_str());
+      return;
+    }
+    if (!state.batch) {  // the stream has ended
+      duckdb_data_chunk_set_size(output, 0);
+      return;
+    }
   }
+  const size_t count = std::min<size_t>(duckdb_vector_size(), state.batch->records.size() - state.next);
+  for (size_t i = 0; i < state.columns.size(); ++i) {
+    fill(duckdb_data_chunk_get_vector(output, i), state.columns[i], *state.batch, state.next, count);
+  }
+  state.next += count;
   duckdb_data_chunk_set_size(output, count);
 }
 
 }  // namespace
 
-PublishedRecords::~PublishedRecords() {
-  Registry& published = registry();
-  std::lock_guard lock(published.mutex);
-  published.batches.erase(id_);
+std::shared_ptr<RecordStream> RecordStream::open(bool ingestion_columns) {
+  Registry& open = registry();
+  std::lock_guard lock(open.mutex);
+  std::shared_ptr<RecordStream> stream(new RecordStream(open.next_id++, ingestion_columns));
+  open.streams.emplace(stream->id(), stream);
+  return stream;
 }
 
-std::string PublishedRecords::rows_query() const {
-  return "SELECT _topic, _partition, _offset, _timestamp, _key, CAST(_headers AS JSON) AS _headers, value FROM " +
-         std::string(kFunctionName) + "(" + std::to_string(id_) + ")";
+RecordStream::~RecordStream() {
+  Registry& open = registry();
+  std::lock_guard lock(open.mutex);
+  open.streams.erase(id_);
 }
 
-std::shared_ptr<PublishedRecords> publish_records(std::vector<source::SourceRecord> records) {
-  Registry& published = registry();
-  std::lock_guard lock(published.mutex);
-  const int64_t id = published.next_id++;
-  published.batches.emplace(id, std::make_shared<const Records>(std::move(records)));
-  return std::shared_ptr<PublishedRecords>(new PublishedRecords(id));
+std::string RecordStream::rows_query() const {
+  return "SELECT _topic, _partition, _offset, _timestamp, _key, CAST(_headers AS JSON) AS _headers, value" +
+         std::string(ingestion_columns_ ? ", _ingested_at, _ingested_date" : "") + " FROM " + kFunctionName + "(" +
+         std::to_string(id_) + ")";
+}
+
+void RecordStream::push(std::vector<source::SourceRecord> records, int64_t read_at_ms) {
+  auto batch = std::make_shared<const Batch>(Batch{std::move(records), read_at_ms});
+  {
+    std::lock_guard lock(mutex_);
+    batches_.push_back(std::move(batch));
+  }
+  changed_.notify_all();
+}
+
+void RecordStream::end() {
+  {
+    std::lock_guard lock(mutex_);
+    ended_ = true;
+  }
+  changed_.notify_all();
+}
+
+void RecordStream::abort(std::string reason) {
+  {
+    std::lock_guard lock(mutex_);
+    aborted_ = std::move(reason);
+  }
+  changed_.notify_all();
+}
+
+std::shared_ptr<const RecordStream::Batch> RecordStream::wait_for(size_t index, std::string& reason) {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return aborted_ || ended_ || index < batches_.size(); });
+  if (aborted_) {
+    reason = *aborted_;
+    return nullptr;
+  }
+  return index < batches_.size() ? batches_[index] : nullptr;
 }
 
 Status register_raw_record_scan(sql::Connection& connection) {

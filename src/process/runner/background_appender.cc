@@ -1,6 +1,8 @@
 #include "process/runner/background_appender.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <thread>
 
 namespace loch::runner {
@@ -23,6 +25,20 @@ Result<AppendOutcome> compact_if_due(sql::Connection& connection, DeltaAppendSin
   if (!restored.is_ok()) return restored;
   if (*compacted) outcome.version = **compacted;
   return outcome;
+}
+
+constexpr int64_t kMsPerDay = 86'400'000;
+
+int64_t days_since_epoch(int64_t ms) { return ms / kMsPerDay - (ms % kMsPerDay < 0 ? 1 : 0); }
+
+// YYYY-MM-DD of a day since 1970-01-01: how the Delta log writes a date
+// partition value.
+std::string iso_date(int64_t day) {
+  const std::chrono::year_month_day date{std::chrono::sys_days{std::chrono::days{day}}};
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                static_cast<unsigned>(date.day()));
+  return text;
 }
 
 }  // namespace
@@ -68,7 +84,11 @@ Status BackgroundAppender::add_records(std::vector<source::SourceRecord> records
     open_file_.add("", rows_query, record_bytes, std::move(report), started, std::move(stream));
     return after_add();
   }
-  if (!streamed_) LOCH_RETURN_IF_ERROR(open_streamed_file(ingestion_columns));
+  // A file holds one day's batches (bronze is partitioned by it): at
+  // midnight the open file closes, and the next one starts.
+  const int64_t day = days_since_epoch(read_at_ms);
+  if (streamed_ && ingestion_columns && streamed_->day != day) LOCH_RETURN_IF_ERROR(close_streamed_file());
+  if (!streamed_) LOCH_RETURN_IF_ERROR(open_streamed_file(ingestion_columns, day));
   streamed_->stream->push(std::move(records), read_at_ms);
   open_file_.add("", "", record_bytes, std::move(report), started);
   return after_add();
@@ -86,18 +106,25 @@ Status BackgroundAppender::close_if_due(Clock::time_point now) {
   return close();
 }
 
-Status BackgroundAppender::open_streamed_file(bool ingestion_columns) {
+Status BackgroundAppender::open_streamed_file(bool ingestion_columns, int64_t day) {
   // The writer does one job at a time: the previous file's commit first.
   LOCH_RETURN_IF_ERROR(finish());
   auto file = std::make_shared<StreamedFile>();
   file->stream = RecordStream::open(ingestion_columns);
+  file->day = day;
   streamed_ = file;
+  // The rows' _ingested_date is known: a table partitioned by it gets the
+  // files straight in that partition's directory (DuckDB's partitioned
+  // write formats and hashes every row's value: 10-20% more CPU).
+  std::map<std::string, std::string> partition_values;
+  if (ingestion_columns) partition_values["_ingested_date"] = iso_date(day);
   const int64_t compact_min_files = compact_min_files_;
   DeltaAppendSink& sink = sink_;
   // The write starts now and reads the batches as they come; the commit
   // takes the offsets close_streamed_file() leaves, once the stream ends.
-  writer_->submit([&sink, file, compact_min_files](sql::Connection& connection) -> Result<AppendOutcome> {
-    auto appended = sink.append_streamed(connection, file->stream->rows_query(), [&file] { return file->next_offsets; });
+  writer_->submit([&sink, file, partition_values, compact_min_files](sql::Connection& connection) -> Result<AppendOutcome> {
+    auto appended = sink.append_streamed(connection, file->stream->rows_query(), [&file] { return file->next_offsets; },
+                                         partition_values);
     file->stream.reset();  // written (or failed): the records' memory goes before a compaction
     if (!appended.is_ok()) return appended.status();
     return compact_if_due(connection, sink, *appended, compact_min_files);

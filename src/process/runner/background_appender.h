@@ -80,11 +80,12 @@ class BackgroundAppender {
   // A file whose rows stream to the writer while it is open.
   struct StreamedFile {
     std::shared_ptr<RecordStream> stream;
+    int64_t day = 0;       // the batches' _ingested_date (days since 1970-01-01, UTC)
     Offsets next_offsets;  // set by the pipeline thread before the stream ends
   };
 
   Status after_add();
-  Status open_streamed_file(bool ingestion_columns);
+  Status open_streamed_file(bool ingestion_columns, int64_t day);
   Status close_streamed_file();
 
   // The batches of the commit in flight.

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 
 #include "store/delta/snapshot.h"
 #include "store/sql/database.h"
@@ -52,7 +53,8 @@ class BackgroundAppenderTest : public ::testing::Test {
   }
 
   // Adds batch `number` as records read in place: clicks/0 offsets [first, last).
-  Status add_records(BackgroundAppender& appender, int64_t number, int first, int last) {
+  Status add_records(BackgroundAppender& appender, int64_t number, int first, int last,
+                     int64_t read_at_ms = 1767225600000) {
     std::vector<source::SourceRecord> records;
     for (int i = first; i < last; ++i) {
       source::SourceRecord record;
@@ -66,7 +68,7 @@ class BackgroundAppenderTest : public ::testing::Test {
     report.batch = number;
     report.records = last - first;
     report.next_offsets[{"clicks", 0}] = last;
-    return appender.add_records(std::move(records), 1767225600000 + number, true, 100 * (last - first), report,
+    return appender.add_records(std::move(records), read_at_ms + number, true, 100 * (last - first), report,
                                 BackgroundAppender::Clock::now());
   }
 
@@ -163,6 +165,36 @@ TEST_F(BackgroundAppenderTest, RecordsInPlaceStreamToAnOpenFileThatCommitsOnceWi
   EXPECT_EQ(commits(), 2);
   EXPECT_EQ(rows_in_table(), 7010);
   EXPECT_EQ(sink_->committed_offsets(*connection_).value().at({"clicks", 0}), 7010);
+}
+
+TEST_F(BackgroundAppenderTest, AStreamedFileClosesAtMidnightAndEachDayGoesToItsPartition) {
+  sink_.emplace(SinkTable{root_, "bronze.clicks", {"_ingested_date"}, std::nullopt}, "bronze_clicks");
+  ASSERT_TRUE(register_raw_record_scan(*connection_).is_ok());
+  auto appender = start(1h);
+  constexpr int64_t kLastMsOf2025 = 1767225599990;  // + the batch number: still 2025-12-31
+  ASSERT_TRUE(add_records(*appender, 1, 0, 100, kLastMsOf2025).is_ok());
+  ASSERT_TRUE(add_records(*appender, 2, 100, 150, kLastMsOf2025).is_ok());
+  ASSERT_TRUE(add_records(*appender, 3, 150, 160, kLastMsOf2025 + 10).is_ok());  // 2026-01-01
+  ASSERT_TRUE(appender->close().is_ok());
+  ASSERT_TRUE(appender->finish().is_ok());
+  ASSERT_EQ(reports_.size(), 2u);
+  EXPECT_EQ(reports_[0].rows, 150);
+  EXPECT_EQ(reports_[1].rows, 10);
+  auto table = delta::Snapshot::load(root_, *connection_);
+  ASSERT_TRUE(table.is_ok());
+  std::map<std::string, int64_t> files_per_day;
+  for (const auto& file : table->files()) {
+    const std::string day = file.add.partition_values.at("_ingested_date").value_or("null");
+    ++files_per_day[day];
+    EXPECT_EQ(file.add.path.rfind("_ingested_date=" + day + "/", 0), 0u) << file.add.path;
+  }
+  EXPECT_EQ(files_per_day, (std::map<std::string, int64_t>{{"2025-12-31", 1}, {"2026-01-01", 1}}));
+  EXPECT_EQ(rows_in_table(), 160);
+  // The date column is the partition's, read back from the path.
+  auto dates = connection_->query("SELECT count(*)::BIGINT FROM read_parquet('" + (root_ / "_ingested_date=2025-12-31" / "*.parquet").string() +
+                                  "', hive_partitioning = true) WHERE _ingested_date = DATE '2025-12-31'");
+  ASSERT_TRUE(dates.is_ok()) << dates.status().to_string();
+  EXPECT_EQ(std::move(dates->next_chunk()).value()->column(0).values<int64_t>()[0], 150);
 }
 
 TEST_F(BackgroundAppenderTest, AStreamedFileLeftOpenCommitsNothing) {

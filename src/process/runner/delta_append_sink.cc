@@ -124,14 +124,16 @@ Result<AppendOutcome> DeltaAppendSink::append(sql::Connection& connection, const
 }
 
 Result<AppendOutcome> DeltaAppendSink::append_streamed(sql::Connection& connection, const std::string& query,
-                                                       const std::function<Offsets()>& next_offsets) {
-  return write_and_commit(connection, query, next_offsets, false, false, false);
+                                                       const std::function<Offsets()>& next_offsets,
+                                                       const std::map<std::string, std::string>& partition_values) {
+  return write_and_commit(connection, query, next_offsets, false, false, false, partition_values);
 }
 
 Result<AppendOutcome> DeltaAppendSink::write_and_commit(sql::Connection& connection, const std::string& query,
                                                         const std::function<Offsets()>& next_offsets_of,
                                                         bool offsets_known, bool skip_committed_rows,
-                                                        bool rows_materialized) {
+                                                        bool rows_materialized,
+                                                        const std::map<std::string, std::string>& partition_values) {
   // Every offset committed already (a batch written twice): nothing to do.
   auto all_committed = [](const Offsets& committed, const Offsets& next) {
     if (next.empty()) return false;
@@ -168,6 +170,7 @@ Result<AppendOutcome> DeltaAppendSink::write_and_commit(sql::Connection& connect
   }
   delta::DataWriteOptions write_options;
   write_options.probe_single_partition = rows_materialized;
+  write_options.partition_values = partition_values;
   write_options.dictionary_size_limit = table_.dictionary_size_limit;
   auto adds = delta::write_data_files(connection, table_.root, metadata, rows_query, write_options);
   if (!adds.is_ok()) return adds.status().with_context("sink " + table_.display_name);

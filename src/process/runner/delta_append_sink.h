@@ -82,8 +82,11 @@ class DeltaAppendSink {
   // (raw_record_scan.h's RecordStream): their offsets are known only once
   // the rows have ended, so `next_offsets` is asked after the files are
   // written, and only then is a stream of committed offsets recognised.
+  // `partition_values`: the partition every row is in, by column, when the
+  // caller knows it (delta::DataWriteOptions::partition_values).
   Result<AppendOutcome> append_streamed(sql::Connection& connection, const std::string& query,
-                                        const std::function<Offsets()>& next_offsets);
+                                        const std::function<Offsets()>& next_offsets,
+                                        const std::map<std::string, std::string>& partition_values);
 
   // Small files (doc/pipelines.md "Bronze file sizes"): each micro-batch
   // adds at least one file per partition it touches. True when a partition
@@ -108,7 +111,8 @@ class DeltaAppendSink {
   // else after.
   Result<AppendOutcome> write_and_commit(sql::Connection& connection, const std::string& query,
                                          const std::function<Offsets()>& next_offsets, bool offsets_known,
-                                         bool skip_committed_rows, bool rows_materialized);
+                                         bool skip_committed_rows, bool rows_materialized,
+                                         const std::map<std::string, std::string>& partition_values = {});
 
   SinkTable table_;
   std::string pipeline_;

@@ -151,6 +151,15 @@ std::optional<json> stat_value(sql::Connection& connection, const DataType& type
   return std::nullopt;  // boolean, binary: Delta writers keep no bounds
 }
 
+// A partition value that names its directory without escaping (else DuckDB's
+// partitioned write names the directories).
+bool is_plain_directory_value(const std::string& value) {
+  if (value == kNullPartition) return false;
+  return std::all_of(value.begin(), value.end(), [](unsigned char ch) {
+    return std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.';
+  });
+}
+
 // The one partition every row of `query` is in, as physical name ->
 // serialized value; empty when the rows span several partitions, or when a
 // value would need escaping as a directory name (then DuckDB's partitioned
@@ -173,11 +182,24 @@ Result<std::map<std::string, std::string>> probe_single_partition(sql::Connectio
   if (rows != 1) return partition;
   for (size_t c = 0; c < physical.size(); ++c) {
     const std::string& value = values[c];
-    if (value == kNullPartition) return std::map<std::string, std::string>{};
-    for (unsigned char ch : value) {
-      if (!std::isalnum(ch) && ch != '-' && ch != '_' && ch != '.') return std::map<std::string, std::string>{};
-    }
+    if (!is_plain_directory_value(value)) return std::map<std::string, std::string>{};
     partition[physical[c]] = value;
+  }
+  return partition;
+}
+
+// DataWriteOptions::partition_values as physical name -> value; empty unless
+// it gives every partition column a value usable as a directory name as it is.
+std::map<std::string, std::string> known_single_partition(const TableSchema& schema, const Metadata& metadata,
+                                                          bool mapped, const std::map<std::string, std::string>& values) {
+  std::map<std::string, std::string> partition;
+  for (const std::string& column : metadata.partition_columns) {
+    auto value = std::find_if(values.begin(), values.end(),
+                              [&](const auto& entry) { return ascii_lower(entry.first) == ascii_lower(column); });
+    auto field = std::find_if(schema.fields.begin(), schema.fields.end(),
+                              [&](const StructField& f) { return ascii_lower(f.name) == ascii_lower(column); });
+    if (value == values.end() || field == schema.fields.end() || !is_plain_directory_value(value->second)) return {};
+    partition[field->physical_name(mapped)] = value->second;
   }
   return partition;
 }
@@ -311,9 +333,13 @@ Result<std::vector<FileAction>> write_data_files(sql::Connection& connection, co
   // left out of the files as PARTITION_BY would.
   fs::path target = root;
   std::map<std::string, std::string> single_partition;
-  if (!partition_by.empty() && options.probe_single_partition) {
+  if (!partition_by.empty() && !options.partition_values.empty()) {
+    single_partition = known_single_partition(schema, metadata, mapped, options.partition_values);
+  } else if (!partition_by.empty() && options.probe_single_partition) {
     LOCH_ASSIGN_OR_RETURN(single_partition, probe_single_partition(connection, query, partition_values_select,
                                                                    partition_physical));
+  }
+  if (!partition_by.empty()) {
     if (!single_partition.empty()) {
       select.clear();
       for (const auto& field : schema.fields) {

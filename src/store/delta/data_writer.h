@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,11 @@ struct DataWriteOptions {
   // directory and cut at the target size, without DuckDB's partitioned
   // write (which hashes every row and cannot cut files).
   bool probe_single_partition = false;
+  // The one partition every row is in, when the caller knows it (by column
+  // name, each value as the log serializes it): the files go straight into
+  // its directory as above, without a probe (for a query that can run only
+  // once). Used only when it names every partition column.
+  std::map<std::string, std::string> partition_values;
   // Parquet dictionary encoding: a column chunk with more distinct values
   // than this is written plain (DuckDB's DICTIONARY_SIZE_LIMIT). Unset:
   // DuckDB's default, which tries a dictionary for far longer.

@@ -8,35 +8,23 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/tcp_address.h"
+
 namespace loch::cli {
 
 Result<std::unique_ptr<KafkaWireClient>> KafkaWireClient::connect(const std::string& address, int timeout_ms) {
-  auto colon = address.rfind(':');
-  if (colon == std::string::npos) return Status::invalid_argument("broker address '" + address + "': expected host:port");
-  std::string host = address.substr(0, colon);
-  std::string port = address.substr(colon + 1);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0) {
-    return Status::io_error("cannot resolve " + address + ": " + ::gai_strerror(rc));
-  }
+  LOCH_ASSIGN_OR_RETURN(AddrinfoList found, resolve_tcp_address(address));
   std::string last_error = "no address";
-  for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
+  for (addrinfo* ai = found.get(); ai != nullptr; ai = ai->ai_next) {
     int fd = ::socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
     if (fd < 0) continue;
     timeval tv{timeout_ms / 1000, (timeout_ms % 1000) * 1000};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    if (::connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
-      ::freeaddrinfo(found);
-      return std::unique_ptr<KafkaWireClient>(new KafkaWireClient(fd, address));
-    }
+    if (::connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) return std::unique_ptr<KafkaWireClient>(new KafkaWireClient(fd, address));
     last_error = std::strerror(errno);
     ::close(fd);
   }
-  ::freeaddrinfo(found);
   return Status::io_error("cannot connect to " + address + ": " + last_error);
 }
 

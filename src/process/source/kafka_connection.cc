@@ -13,6 +13,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/tcp_address.h"
+
 namespace loch::source {
 namespace {
 
@@ -68,26 +70,12 @@ int connect_with_timeout(const addrinfo& ai, int timeout_ms, const std::atomic<b
 Result<std::unique_ptr<KafkaConnection>> KafkaConnection::connect(const std::string& address,
                                                                   const std::string& client_id, int timeout_ms,
                                                                   const std::atomic<bool>* abandon) {
-  auto colon = address.rfind(':');
-  if (colon == std::string::npos) return Status::invalid_argument("broker address '" + address + "': expected host:port");
-  std::string host = address.substr(0, colon);
-  std::string port = address.substr(colon + 1);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &found); rc != 0) {
-    return Status::io_error("cannot resolve " + address + ": " + ::gai_strerror(rc));
-  }
+  LOCH_ASSIGN_OR_RETURN(AddrinfoList found, resolve_tcp_address(address));
   std::string last_error = "no address";
-  for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
+  for (addrinfo* ai = found.get(); ai != nullptr; ai = ai->ai_next) {
     int fd = connect_with_timeout(*ai, timeout_ms, abandon, last_error);
-    if (fd >= 0) {
-      ::freeaddrinfo(found);
-      return std::unique_ptr<KafkaConnection>(new KafkaConnection(fd, address, client_id));
-    }
+    if (fd >= 0) return std::unique_ptr<KafkaConnection>(new KafkaConnection(fd, address, client_id));
   }
-  ::freeaddrinfo(found);
   return Status::io_error("cannot connect to " + address + ": " + last_error);
 }
 

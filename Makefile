@@ -43,7 +43,7 @@ bench: build
 	cmake --build $(BUILD) -j $(JOBS) --target delta_dml_bench
 	$(BUILD)/bench/delta_dml_bench $(BUILD)/bench-data/delta-dml 3
 	$(BUILD)/bench/window_bench 2000000 3
-	bench/pipeline_bronze_bench.sh $(BUILD)/loch 500000 3
+	bench/pipeline_bronze_bench.sh $(BUILD)/loch 3000000 3
 	cmake --build $(BUILD) -j $(JOBS) --target decode_bench contract_producer
 	$(BUILD)/bench/decode_bench 200000 3
 	bench/contract_produce_bench.sh $(BUILD)/loch $(BUILD)/test-clients/contract_producer 500000 3

@@ -25,7 +25,7 @@
 set -euo pipefail
 
 loch=$(realpath "$1")
-events=${2:-500000}
+events=${2:-3000000}
 rounds=${3:-3}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)

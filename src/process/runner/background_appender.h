@@ -66,7 +66,8 @@ class BackgroundAppender {
   Status close_if_due(Clock::time_point now);
   // Hands the open file, if any, to the writer as one commit.
   Status close();
-  // Waits for the commit in flight, if any, and reports it.
+  // Waits for the commit in flight, if any, and reports it. A streamed file
+  // still open is not one yet: it becomes one when it closes.
   Status finish();
 
   bool has_open_file() const { return !open_file_.empty(); }

@@ -16,7 +16,8 @@ MOCK_PID=$!
 trap 'kill "$MOCK_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 KAFKA=""
 for _ in $(seq 1 200); do
-  KAFKA=$(sed -n 's/^bootstrap //p' "$WORK/mock.out")
+  # The background job may not have created mock.out yet.
+  KAFKA=$(sed -n 's/^bootstrap //p' "$WORK/mock.out" 2>/dev/null || true)
   [ -n "$KAFKA" ] && break
   kill -0 "$MOCK_PID" 2>/dev/null || break
   sleep 0.05

@@ -55,7 +55,6 @@ BackgroundAppender::BackgroundAppender(std::unique_ptr<BackgroundWriter> writer,
                                        FileClosePolicy policy, int64_t compact_min_files, OnCommit on_commit)
     : writer_(std::move(writer)),
       sink_(sink),
-      policy_(policy),
       open_file_(policy),
       compact_min_files_(compact_min_files),
       on_commit_(std::move(on_commit)) {}
@@ -75,15 +74,7 @@ Status BackgroundAppender::add(std::string table, std::string rows_query, int64_
 Status BackgroundAppender::add_records(std::vector<source::SourceRecord> records, int64_t read_at_ms,
                                        bool ingestion_columns, int64_t record_bytes, BatchReport report,
                                        Clock::time_point started) {
-  if (policy_.max_age.count() == 0) {
-    // Each batch its own file: one stream of one batch, written at once.
-    auto stream = RecordStream::open(ingestion_columns);
-    stream->push(std::move(records), read_at_ms);
-    stream->end();
-    const std::string rows_query = stream->rows_query();
-    open_file_.add("", rows_query, record_bytes, std::move(report), started, std::move(stream));
-    return after_add();
-  }
+  // Without max_file_age the file is due at once: a stream of one batch.
   // A file holds one day's batches (bronze is partitioned by it): at
   // midnight the open file closes, and the next one starts.
   const int64_t day = days_since_epoch(read_at_ms);
@@ -148,16 +139,14 @@ Status BackgroundAppender::close() {
   LOCH_RETURN_IF_ERROR(finish());
   const std::string rows_query = open_file_.rows_query();
   const std::vector<std::string> tables = open_file_.tables();
-  std::vector<std::shared_ptr<const void>> records = open_file_.records();
   pending_ = Pending{open_file_.report(), open_file_.started(), open_file_.record_bytes()};
   const Offsets next_offsets = pending_->report.next_offsets;
   open_file_.clear();
   const int64_t compact_min_files = compact_min_files_;
   DeltaAppendSink& sink = sink_;
-  writer_->submit([&sink, tables, records = std::move(records), rows_query, next_offsets,
-                   compact_min_files](sql::Connection& connection) mutable -> Result<AppendOutcome> {
+  writer_->submit([&sink, tables, rows_query, next_offsets,
+                   compact_min_files](sql::Connection& connection) -> Result<AppendOutcome> {
     auto appended = sink.append(connection, rows_query, next_offsets, false, /*rows_materialized=*/true);
-    records.clear();  // written (or failed): their memory goes before a compaction
     Status dropped = Status::ok();
     for (const std::string& table : tables) {
       Status status = connection.execute("DROP TABLE IF EXISTS " + table);

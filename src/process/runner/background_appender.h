@@ -11,11 +11,12 @@
 // commit before the main table's earlier one, which is harmless as it skips
 // rows before its own offsets.
 //
-// Records read in place (raw_record_scan.h, add_records) in files kept open
-// across batches are streamed: the file's write starts with its first batch
-// and reads each batch as it is added, so that when the file closes only its
-// tail and the commit are left (the commit still carries the last batch's
-// offsets, and nothing of the file is in the table before it).
+// Records read in place (raw_record_scan.h, add_records) are streamed: the
+// file's write starts with its first batch and reads each batch as it is
+// added, so that when a file kept open across batches closes only its tail
+// and the commit are left (the commit still carries the last batch's
+// offsets, and nothing of the file is in the table before it). Without
+// max_file_age each file is a stream of one batch.
 //
 // Each commit is reported through `on_commit` once the pipeline thread
 // collects it (add, close and finish do), with its rows, version and
@@ -98,7 +99,6 @@ class BackgroundAppender {
 
   std::unique_ptr<BackgroundWriter> writer_;
   DeltaAppendSink& sink_;
-  FileClosePolicy policy_;
   OpenFile open_file_;
   std::shared_ptr<StreamedFile> streamed_;  // the open file, when streamed
   int64_t compact_min_files_;

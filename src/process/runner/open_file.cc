@@ -5,8 +5,8 @@
 namespace loch::runner {
 
 void OpenFile::add(std::string table, std::string rows_query, int64_t record_bytes, BatchReport report,
-                   Clock::time_point started, std::shared_ptr<const void> records) {
-  batches_.push_back({std::move(table), std::move(records), std::move(rows_query), std::move(report), started});
+                   Clock::time_point started) {
+  batches_.push_back({std::move(table), std::move(rows_query), std::move(report), started});
   record_bytes_ += record_bytes;
 }
 
@@ -36,14 +36,6 @@ std::vector<std::string> OpenFile::tables() const {
   std::vector<std::string> out;
   for (const Batch& batch : batches_) {
     if (!batch.table.empty()) out.push_back(batch.table);
-  }
-  return out;
-}
-
-std::vector<std::shared_ptr<const void>> OpenFile::records() const {
-  std::vector<std::shared_ptr<const void>> out;
-  for (const Batch& batch : batches_) {
-    if (batch.records) out.push_back(batch.records);
   }
   return out;
 }

@@ -19,7 +19,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -39,13 +38,13 @@ class OpenFile {
 
   explicit OpenFile(FileClosePolicy policy) : policy_(policy) {}
 
-  // A staged batch: the table holding its rows (none for records read in
-  // place: `records` keeps them readable, raw_record_scan.h), the query
-  // giving them as they are written (plus any computed columns), the record
-  // bytes it read, its report (rows, version and duration are filled in when
-  // the file commits) and when it started.
+  // A staged batch: the table holding its rows (none for records streamed
+  // to the writer, raw_record_scan.h), the query giving them as they are
+  // written (plus any computed columns), the record bytes it read, its
+  // report (rows, version and duration are filled in when the file commits)
+  // and when it started.
   void add(std::string table, std::string rows_query, int64_t record_bytes, BatchReport report,
-           Clock::time_point started, std::shared_ptr<const void> records = nullptr);
+           Clock::time_point started);
 
   bool empty() const { return batches_.empty(); }
   // Whether the file should close now (always, with max_age 0).
@@ -57,8 +56,6 @@ class OpenFile {
   std::string rows_query() const;
   // The batches' tables, to drop once written.
   std::vector<std::string> tables() const;
-  // What keeps the batches' records read in place readable until written.
-  std::vector<std::shared_ptr<const void>> records() const;
   // One report for the commit: the last batch's number and offsets, the
   // counts of all of them summed, and the first batch's start.
   BatchReport report() const;
@@ -73,7 +70,6 @@ class OpenFile {
  private:
   struct Batch {
     std::string table;
-    std::shared_ptr<const void> records;
     std::string rows_query;
     BatchReport report;
     Clock::time_point started;

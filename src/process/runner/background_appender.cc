@@ -27,10 +27,6 @@ Result<AppendOutcome> compact_if_due(sql::Connection& connection, DeltaAppendSin
   return outcome;
 }
 
-constexpr int64_t kMsPerDay = 86'400'000;
-
-int64_t days_since_epoch(int64_t ms) { return ms / kMsPerDay - (ms % kMsPerDay < 0 ? 1 : 0); }
-
 // YYYY-MM-DD of a day since 1970-01-01: how the Delta log writes a date
 // partition value.
 std::string iso_date(int64_t day) {
@@ -77,7 +73,7 @@ Status BackgroundAppender::add_records(std::vector<source::SourceRecord> records
   // Without max_file_age the file is due at once: a stream of one batch.
   // A file holds one day's batches (bronze is partitioned by it): at
   // midnight the open file closes, and the next one starts.
-  const int64_t day = days_since_epoch(read_at_ms);
+  const int64_t day = ingestion_day(read_at_ms);
   if (streamed_ && ingestion_columns && streamed_->day != day) LOCH_RETURN_IF_ERROR(close_streamed_file());
   if (!streamed_) LOCH_RETURN_IF_ERROR(open_streamed_file(ingestion_columns, day));
   streamed_->stream->push(std::move(records), read_at_ms);

@@ -95,6 +95,8 @@ class PipelineRun {
     return definition_.sink.mode == SinkDefinition::Mode::kAppend &&
            !(definition_.options.emit == pipeline::EmitMode::kUpdates && definition_.options.window);
   }
+  // Bronze keeps when each record landed, and is partitioned by that day.
+  bool adds_ingestion_columns() const { return definition_.sink.zone == "bronze"; }
   // `query` with bronze's _ingested_at and _ingested_date (as of now) added.
   std::string with_ingestion_columns(const std::string& query) const;
   // Append sinks of pipelines without event time commit in the background
@@ -247,8 +249,7 @@ Result<std::string> PipelineRun::output_query() {
 }
 
 std::string PipelineRun::with_ingestion_columns(const std::string& query) const {
-  if (definition_.sink.zone != "bronze") return query;
-  // Bronze keeps when each record landed, and is partitioned by that day.
+  if (!adds_ingestion_columns()) return query;
   pipeline::TimestampMs now = wall_clock_ms();
   return fmt::format(
       "SELECT *, CAST(epoch_ms({0}) AS TIMESTAMPTZ) AS _ingested_at, CAST(epoch_ms({0}) AS DATE) AS _ingested_date "
@@ -546,9 +547,8 @@ Status PipelineRun::commit_in_background(const source::MicroBatch& batch, BatchR
 Status PipelineRun::commit_in_place(source::MicroBatch& batch, BatchReport report) {
   const int64_t bytes = record_bytes(batch.records);
   // Ingestion time is when the batch was read, also when its file commits later.
-  const bool bronze = definition_.sink.zone == "bronze";
-  Status added = appender_->add_records(std::move(batch.records), wall_clock_ms(), bronze, bytes, std::move(report),
-                                        batch_started_);
+  Status added = appender_->add_records(std::move(batch.records), wall_clock_ms(), adds_ingestion_columns(), bytes,
+                                        std::move(report), batch_started_);
   batch.records.clear();
   return in_context(added);
 }

@@ -11,7 +11,6 @@ namespace loch::runner {
 namespace {
 
 constexpr const char* kFunctionName = "loch_raw_records";
-constexpr int64_t kMsPerDay = 86'400'000;
 
 // The open streams of this process, by id: the function is registered once
 // per DuckDB database and finds its stream through its argument.
@@ -125,9 +124,7 @@ void fill(duckdb_vector vector, idx_t column, const RecordStream::Batch& batch, 
       case kValue: set_bytes(vector, validity, row, record.value); break;
       case kIngestedAt: static_cast<int64_t*>(data)[row] = batch.read_at_ms * 1000; break;
       case kIngestedDate:
-        // Days since 1970-01-01, rounded down (a date before it is negative).
-        static_cast<int32_t*>(data)[row] =
-            static_cast<int32_t>(batch.read_at_ms / kMsPerDay - (batch.read_at_ms % kMsPerDay < 0 ? 1 : 0));
+        static_cast<int32_t*>(data)[row] = static_cast<int32_t>(ingestion_day(batch.read_at_ms));
         break;
     }
   }
@@ -160,6 +157,11 @@ void scan(duckdb_function_info info, duckdb_data_chunk output) {
 }
 
 }  // namespace
+
+int64_t ingestion_day(int64_t ms) {
+  constexpr int64_t kMsPerDay = 86'400'000;
+  return ms / kMsPerDay - (ms % kMsPerDay < 0 ? 1 : 0);
+}
 
 std::shared_ptr<RecordStream> RecordStream::open(bool ingestion_columns) {
   Registry& open = registry();

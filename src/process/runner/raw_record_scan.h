@@ -82,6 +82,10 @@ class RecordStream {
   std::optional<std::string> aborted_;                 // guarded by mutex_
 };
 
+// The _ingested_date of a batch read at `ms` since the epoch: days since
+// 1970-01-01 in UTC, rounded down (a date before it is negative).
+int64_t ingestion_day(int64_t ms);
+
 // Registers loch_raw_records in the connection's database (once per database;
 // a second call finds it there).
 Status register_raw_record_scan(sql::Connection& connection);

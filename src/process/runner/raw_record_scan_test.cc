@@ -5,6 +5,7 @@
 #include <string>
 #include <thread>
 
+#include "process/runner/runner_test_util.h"
 #include "process/runner/staging_tables.h"
 #include "process/source/record_format.h"
 #include "store/sql/database.h"
@@ -12,26 +13,12 @@
 namespace loch::runner {
 namespace {
 
-class RawRecordScanTest : public ::testing::Test {
+class RawRecordScanTest : public testing::InMemoryDuckDbTest {
  protected:
   void SetUp() override {
-    database_ = std::move(sql::Database::open(":memory:")).value();
-    connection_ = std::make_unique<sql::Connection>(std::move(database_->connect()).value());
-    ASSERT_TRUE(connection_->execute("SET TimeZone = 'UTC'").is_ok());
+    InMemoryDuckDbTest::SetUp();
     ASSERT_TRUE(register_raw_record_scan(*connection_).is_ok());
   }
-
-  // The first column of the first row of `sql`, as text.
-  std::string text_of(const std::string& sql) {
-    auto result = connection_->query("SELECT CAST((" + sql + ") AS VARCHAR)");
-    if (!result.is_ok()) return "error: " + result.status().to_string();
-    auto chunk = std::move(result->next_chunk()).value();
-    if (!chunk || chunk->size() == 0) return "no rows";
-    return chunk->column(0).is_valid(0) ? std::string(chunk->column(0).string_at(0)) : "NULL";
-  }
-
-  std::unique_ptr<sql::Database> database_;
-  std::unique_ptr<sql::Connection> connection_;
 };
 
 // Records of every shape: null and binary keys, no headers, headers with a

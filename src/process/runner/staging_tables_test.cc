@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "process/runner/runner_test_util.h"
 #include "store/sql/database.h"
 
 namespace loch::runner {
@@ -12,26 +13,7 @@ namespace {
 using decode::ColumnSpec;
 using decode::ColumnType;
 
-class StagingTablesTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    database_ = std::move(sql::Database::open(":memory:")).value();
-    connection_ = std::make_unique<sql::Connection>(std::move(database_->connect()).value());
-    ASSERT_TRUE(connection_->execute("SET TimeZone = 'UTC'").is_ok());
-  }
-
-  // The first column of the first row of `sql`, as text.
-  std::string text_of(const std::string& sql) {
-    auto result = connection_->query("SELECT CAST((" + sql + ") AS VARCHAR)");
-    if (!result.is_ok()) return "error: " + result.status().to_string();
-    auto chunk = std::move(result->next_chunk()).value();
-    if (!chunk || chunk->size() == 0) return "no rows";
-    return chunk->column(0).is_valid(0) ? std::string(chunk->column(0).string_at(0)) : "NULL";
-  }
-
-  std::unique_ptr<sql::Database> database_;
-  std::unique_ptr<sql::Connection> connection_;
-};
+using StagingTablesTest = testing::InMemoryDuckDbTest;
 
 TEST_F(StagingTablesTest, EveryTypeAndNullLandsAcrossSeveralVectors) {
   std::vector<ColumnSpec> specs = {

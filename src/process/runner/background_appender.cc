@@ -96,10 +96,9 @@ Status BackgroundAppender::close_if_due(Clock::time_point now) {
 Status BackgroundAppender::open_streamed_file(bool ingestion_columns, int64_t day) {
   // The writer does one job at a time: the previous file's commit first.
   LOCH_RETURN_IF_ERROR(finish());
-  auto file = std::make_shared<StreamedFile>();
-  file->stream = RecordStream::open(ingestion_columns);
-  file->day = day;
-  streamed_ = file;
+  streamed_.emplace();
+  streamed_->stream = RecordStream::open(ingestion_columns);
+  streamed_->day = day;
   // The rows' _ingested_date is known: a table partitioned by it gets the
   // files straight in that partition's directory (DuckDB's partitioned
   // write formats and hashes every row's value: 10-20% more CPU).
@@ -109,10 +108,11 @@ Status BackgroundAppender::open_streamed_file(bool ingestion_columns, int64_t da
   DeltaAppendSink& sink = sink_;
   // The write starts now and reads the batches as they come; the commit
   // takes the offsets close_streamed_file() leaves, once the stream ends.
-  writer_->submit([&sink, file, partition_values, compact_min_files](sql::Connection& connection) -> Result<AppendOutcome> {
-    auto appended = sink.append_streamed(connection, file->stream->rows_query(), [&file] { return file->next_offsets; },
-                                         partition_values);
-    file->stream.reset();  // written (or failed): the records' memory goes before a compaction
+  writer_->submit([&sink, stream = streamed_->stream, next_offsets = streamed_->next_offsets, partition_values,
+                   compact_min_files](sql::Connection& connection) mutable -> Result<AppendOutcome> {
+    auto appended =
+        sink.append_streamed(connection, stream->rows_query(), [&] { return *next_offsets; }, partition_values);
+    stream.reset();  // written (or failed): once the file is closed, its records' memory goes before a compaction
     if (!appended.is_ok()) return appended.status();
     return compact_if_due(connection, sink, *appended, compact_min_files);
   });
@@ -122,7 +122,7 @@ Status BackgroundAppender::open_streamed_file(bool ingestion_columns, int64_t da
 Status BackgroundAppender::close_streamed_file() {
   pending_ = Pending{open_file_.report(), open_file_.started(), open_file_.record_bytes()};
   // Set before the stream ends: the writer reads it once the scan has seen the end.
-  streamed_->next_offsets = pending_->report.next_offsets;
+  *streamed_->next_offsets = pending_->report.next_offsets;
   streamed_->stream->end();
   streamed_.reset();
   open_file_.clear();

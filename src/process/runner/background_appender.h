@@ -79,11 +79,14 @@ class BackgroundAppender {
   BackgroundAppender(std::unique_ptr<BackgroundWriter> writer, DeltaAppendSink& sink, FileClosePolicy policy,
                      int64_t compact_min_files, OnCommit on_commit);
 
-  // A file whose rows stream to the writer while it is open.
+  // A file whose rows stream to the writer while it is open. The writer's
+  // job holds its own references to the stream and the offsets: a write
+  // that fails while the file is open leaves the pipeline thread's intact.
   struct StreamedFile {
     std::shared_ptr<RecordStream> stream;
-    int64_t day = 0;       // the batches' _ingested_date (days since 1970-01-01, UTC)
-    Offsets next_offsets;  // set by the pipeline thread before the stream ends
+    int64_t day = 0;  // the batches' _ingested_date (days since 1970-01-01, UTC)
+    // Set by the pipeline thread before the stream ends; read by the job after.
+    std::shared_ptr<Offsets> next_offsets = std::make_shared<Offsets>();
   };
 
   Status after_add();
@@ -100,7 +103,7 @@ class BackgroundAppender {
   std::unique_ptr<BackgroundWriter> writer_;
   DeltaAppendSink& sink_;
   OpenFile open_file_;
-  std::shared_ptr<StreamedFile> streamed_;  // the open file, when streamed
+  std::optional<StreamedFile> streamed_;  // the open file, when streamed
   int64_t compact_min_files_;
   OnCommit on_commit_;
   std::optional<Pending> pending_;

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <map>
+#include <thread>
 
 #include "store/delta/snapshot.h"
 #include "store/sql/database.h"
@@ -195,6 +196,22 @@ TEST_F(BackgroundAppenderTest, AStreamedFileClosesAtMidnightAndEachDayGoesToItsP
                                   "', hive_partitioning = true) WHERE _ingested_date = DATE '2025-12-31'");
   ASSERT_TRUE(dates.is_ok()) << dates.status().to_string();
   EXPECT_EQ(std::move(dates->next_chunk()).value()->column(0).values<int64_t>()[0], 150);
+}
+
+TEST_F(BackgroundAppenderTest, AStreamedWriteThatFailsWhileItsFileIsOpenIsReportedWhenTheFileCloses) {
+  ASSERT_TRUE(register_raw_record_scan(*connection_).is_ok());
+  // A table of another shape: the streamed rows' columns are not in it.
+  ASSERT_TRUE(sink_->append(*connection_, "SELECT 1 AS x", {}).is_ok());
+  auto appender = start(1h);
+  ASSERT_TRUE(add_records(*appender, 1, 0, 100).is_ok());
+  std::this_thread::sleep_for(200ms);  // the write fails meanwhile
+  ASSERT_TRUE(add_records(*appender, 2, 100, 200).is_ok()) << "the open file still takes batches";
+  ASSERT_TRUE(appender->close().is_ok());
+  Status finished = appender->finish();
+  EXPECT_FALSE(finished.is_ok());
+  EXPECT_NE(finished.message().find("_topic"), std::string::npos) << finished.to_string();
+  EXPECT_TRUE(reports_.empty());
+  EXPECT_EQ(commits(), 1) << "only the table's creation";
 }
 
 TEST_F(BackgroundAppenderTest, AStreamedFileLeftOpenCommitsNothing) {

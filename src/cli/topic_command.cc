@@ -7,7 +7,7 @@
 
 #include "cli/kafka_client_options.h"
 #include "cli/kafka_commands.h"
-#include "cli/kafka_wire_client.h"
+#include "collect/kafka/client/kafka_connection.h"
 #include "collect/kafka/protocol/messages/describe_producers_request.h"
 #include "collect/kafka/protocol/messages/describe_producers_response.h"
 
@@ -60,8 +60,8 @@ Status list(TopicOptions& options) {
 // every partition). False when the broker does not answer it.
 bool open_transactions(const TopicOptions& options, const std::string& topic, int32_t partitions,
                        std::map<int32_t, std::vector<int64_t>>& out) {
-  auto client = KafkaWireClient::connect(options.client.bootstrap.substr(0, options.client.bootstrap.find(',')),
-                                         options.client.timeout_ms);
+  auto client = kafka::client::KafkaConnection::connect(
+      options.client.bootstrap.substr(0, options.client.bootstrap.find(',')), "loch", options.client.timeout_ms);
   if (!client.is_ok()) return false;
   kafka::DescribeProducersRequest request;
   request.topics.emplace_back();

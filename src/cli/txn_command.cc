@@ -1,12 +1,12 @@
 // `loch txn list|describe`: the transaction coordinator's view of
 // transactional ids (ListTransactions / DescribeTransactions, which
-// librdkafka has no call for: sent with loch's codecs, kafka_wire_client.h).
+// librdkafka has no call for: sent with loch's codecs, collect/kafka/client/kafka_connection.h).
 #include <iostream>
 #include <memory>
 
 #include "cli/kafka_client_options.h"
 #include "cli/kafka_commands.h"
-#include "cli/kafka_wire_client.h"
+#include "collect/kafka/client/kafka_connection.h"
 #include "collect/kafka/protocol/messages/describe_transactions_request.h"
 #include "collect/kafka/protocol/messages/describe_transactions_response.h"
 #include "collect/kafka/protocol/messages/find_coordinator_request.h"
@@ -27,8 +27,12 @@ std::string first_bootstrap(const KafkaClientOptions& options) {
   return options.bootstrap.substr(0, options.bootstrap.find(','));
 }
 
+Result<std::unique_ptr<kafka::client::KafkaConnection>> connect_to(const std::string& address, const TxnOptions& options) {
+  return kafka::client::KafkaConnection::connect(address, "loch", options.client.timeout_ms);
+}
+
 Status list(TxnOptions& options) {
-  LOCH_ASSIGN_OR_RETURN(auto client, KafkaWireClient::connect(first_bootstrap(options.client), options.client.timeout_ms));
+  LOCH_ASSIGN_OR_RETURN(auto client, connect_to(first_bootstrap(options.client), options));
   kafka::ListTransactionsRequest request;
   request.state_filters = options.states;
   LOCH_ASSIGN_OR_RETURN(auto response, client->call<kafka::ListTransactionsResponse>(request, 0));
@@ -44,8 +48,7 @@ Status list(TxnOptions& options) {
 
 Status describe(TxnOptions& options) {
   // The transaction coordinator of the id answers DescribeTransactions.
-  LOCH_ASSIGN_OR_RETURN(auto bootstrap,
-                        KafkaWireClient::connect(first_bootstrap(options.client), options.client.timeout_ms));
+  LOCH_ASSIGN_OR_RETURN(auto bootstrap, connect_to(first_bootstrap(options.client), options));
   kafka::FindCoordinatorRequest find;
   find.key = options.transactional_id;
   find.key_type = 1;  // transaction
@@ -54,7 +57,7 @@ Status describe(TxnOptions& options) {
     return Status::io_error("FindCoordinator for '" + options.transactional_id + "' failed with error " +
                             std::to_string(coordinator.error_code));
   }
-  auto client = KafkaWireClient::connect(coordinator.host + ":" + std::to_string(coordinator.port), options.client.timeout_ms);
+  auto client = connect_to(coordinator.host + ":" + std::to_string(coordinator.port), options);
   if (!client.is_ok()) client = std::move(bootstrap);  // an advertised address this host cannot reach
   kafka::DescribeTransactionsRequest request;
   request.transactional_ids = {options.transactional_id};

@@ -15,10 +15,12 @@
 
 #include "collect/kafka/protocol/messages/fetch_request.h"
 #include "collect/kafka/protocol/messages/fetch_response.h"
-#include "process/source/kafka_connection.h"
+#include "collect/kafka/client/kafka_connection.h"
 #include "process/source/native_fetcher.h"
 
 namespace loch::source {
+
+using kafka::client::KafkaConnection;
 
 class NativeFetcher::Worker {
  public:

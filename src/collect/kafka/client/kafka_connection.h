@@ -1,5 +1,8 @@
-// KafkaConnection: one blocking, plaintext TCP connection to a Kafka broker
-// for the native fetcher (native_fetcher.h). Requests are encoded with the
+// KafkaConnection: one blocking, plaintext TCP connection to a Kafka broker,
+// speaking loch's own protocol code: for the pipelines' native fetcher
+// (process/source/native_fetcher.h) and for the admin APIs librdkafka has no
+// call for (DescribeTransactions, ListTransactions, DescribeProducers:
+// `loch txn`, `loch topic describe`). Requests are encoded with the
 // generated codecs (collect/kafka/protocol), framed as in
 // doc/kafka-protocol.md "Frames", and answered in order on the connection.
 //
@@ -7,7 +10,7 @@
 // (send, then receive), so that one thread can have a request in flight at
 // every leader at once. Every send and receive is bounded by the timeout.
 //
-// Not thread-safe, except interrupt(): one fetch thread owns it.
+// Not thread-safe, except interrupt(): one thread owns it.
 #pragma once
 
 #include <atomic>
@@ -19,7 +22,7 @@
 #include "collect/kafka/protocol/request_frame.h"
 #include "common/result.h"
 
-namespace loch::source {
+namespace loch::kafka::client {
 
 class KafkaConnection {
  public:
@@ -88,4 +91,4 @@ class KafkaConnection {
   std::string receive_buffer_;
 };
 
-}  // namespace loch::source
+}  // namespace loch::kafka::client

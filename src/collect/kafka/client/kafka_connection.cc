@@ -1,4 +1,4 @@
-#include "process/source/kafka_connection.h"
+#include "collect/kafka/client/kafka_connection.h"
 
 #include <fcntl.h>
 #include <netdb.h>
@@ -15,7 +15,7 @@
 
 #include "common/tcp_address.h"
 
-namespace loch::source {
+namespace loch::kafka::client {
 namespace {
 
 // A Fetch answer holds at most fetch.max.bytes of records, except that a
@@ -119,4 +119,4 @@ Result<std::string_view> KafkaConnection::receive_frame() {
   return std::string_view(receive_buffer_.data(), size);
 }
 
-}  // namespace loch::source
+}  // namespace loch::kafka::client

@@ -6,6 +6,10 @@
 
 namespace loch::pipeline {
 
+std::string partition_name(const SourcePartition& partition) {
+  return partition.topic + "/" + std::to_string(partition.partition);
+}
+
 std::string iso_time(TimestampMs ms) {
   std::time_t seconds = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
   std::tm tm{};

@@ -30,6 +30,9 @@ struct SourcePartition {
   friend auto operator<=>(const SourcePartition&, const SourcePartition&) = default;
 };
 
+// "topic/partition", as messages name a partition.
+std::string partition_name(const SourcePartition& partition);
+
 // The input of one aggregation for one event. `number` feeds sum, min, max
 // and avg; `distinct_hash` feeds count_distinct (use stable_hash() of the
 // value's canonical text). A null input is skipped by every aggregation but

@@ -13,7 +13,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string partition_name(const SourcePartition& p) { return p.topic + "/" + std::to_string(p.partition); }
+using pipeline::partition_name;
 
 Status set(rd_kafka_conf_t* conf, const std::string& name, const std::string& value) {
   char err[512];

@@ -14,7 +14,7 @@ Result<std::map<SourcePartition, std::pair<int64_t, int64_t>>> KafkaSource::offs
     rd_kafka_resp_err_t error = rd_kafka_query_watermark_offsets(
         consumer_, partition.topic.c_str(), partition.partition, &low, &high, options_.request_timeout_ms);
     if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return Status::io_error("offsets of " + partition.topic + "/" + std::to_string(partition.partition) + " on " +
+      return Status::io_error("offsets of " + pipeline::partition_name(partition) + " on " +
                               bootstrap_servers_ + ": " + rd_kafka_err2str(error));
     }
     out[partition] = {low, high};
@@ -39,8 +39,8 @@ Result<std::map<SourcePartition, int64_t>> KafkaSource::offsets_for_time(int64_t
     const rd_kafka_topic_partition_t& element = list->elems[i];
     SourcePartition partition{element.topic, element.partition};
     if (element.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      status = Status::io_error("offset for time " + std::to_string(timestamp_ms) + " of " + partition.topic + "/" +
-                                std::to_string(partition.partition) + ": " + rd_kafka_err2str(element.err));
+      status = Status::io_error("offset for time " + std::to_string(timestamp_ms) + " of " +
+                                pipeline::partition_name(partition) + ": " + rd_kafka_err2str(element.err));
       break;
     }
     // -1: no record at or after the time; the partition starts at its end.

@@ -69,7 +69,7 @@ bool is_retriable(int16_t code) {
   }
 }
 
-std::string partition_name(const SourcePartition& p) { return p.topic + "/" + std::to_string(p.partition); }
+using pipeline::partition_name;
 
 // v4 brings isolation_level, the last stable offset and the aborted
 // transactions; v13 replaces topic names by ids, which this client does not
